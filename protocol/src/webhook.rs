@@ -1,0 +1,171 @@
+//! Webhook payloads Points posts to the merchant (API.md §6).
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::{OrderNumber, OrderStatus, OrderUuid};
+
+/// The `event` of a delivery. A name we do not know is kept as [`WebhookEvent::Unknown`] so a
+/// new event never breaks intake (store it, ignore it).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum WebhookEvent {
+    Approved,
+    Authorized,
+    Captured,
+    Cancelled,
+    Completed,
+    Refunded,
+    AutoRefunded,
+    ShippingStatusUpdated,
+    /// Merchant-level (SDK only, API.md §6.1): no `order` in the payload.
+    DebtExceeded,
+    /// Merchant-level (SDK only, API.md §6.1): no `order` in the payload.
+    LowBalanceWarning,
+    Unknown(String),
+}
+
+impl WebhookEvent {
+    const KNOWN: [(WebhookEvent, &'static str); 10] = [
+        (WebhookEvent::Approved, "approved"),
+        (WebhookEvent::Authorized, "authorized"),
+        (WebhookEvent::Captured, "captured"),
+        (WebhookEvent::Cancelled, "cancelled"),
+        (WebhookEvent::Completed, "completed"),
+        (WebhookEvent::Refunded, "refunded"),
+        (WebhookEvent::AutoRefunded, "auto_refunded"),
+        (
+            WebhookEvent::ShippingStatusUpdated,
+            "shipping_status_updated",
+        ),
+        (WebhookEvent::DebtExceeded, "debt_exceeded"),
+        (WebhookEvent::LowBalanceWarning, "low_balance_warning"),
+    ];
+
+    pub fn parse(name: &str) -> Self {
+        Self::KNOWN
+            .iter()
+            .find(|(_, known)| *known == name)
+            .map(|(event, _)| event.clone())
+            .unwrap_or_else(|| WebhookEvent::Unknown(name.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            WebhookEvent::Unknown(name) => name,
+            known => Self::KNOWN
+                .iter()
+                .find(|(event, _)| event == known)
+                .map(|(_, name)| *name)
+                .unwrap_or_default(),
+        }
+    }
+}
+
+impl fmt::Display for WebhookEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for WebhookEvent {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for WebhookEvent {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(WebhookEvent::parse(&String::deserialize(deserializer)?))
+    }
+}
+
+/// The `order` object of an order event: the fields API.md §6.3 says it always carries, plus
+/// the per-event extras (all optional). Anything else is kept in `extra`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WebhookOrder {
+    pub id: OrderUuid,
+    #[serde(default)]
+    pub reference_number: Option<String>,
+    pub order_number: OrderNumber,
+    /// `"earning"` or `"replacing"` (a string here, unlike the API's integer).
+    #[serde(rename = "type", default)]
+    pub order_type: Option<String>,
+    #[serde(default)]
+    pub total_price: Option<f64>,
+    #[serde(default)]
+    pub total_points: Option<f64>,
+    #[serde(default)]
+    pub payment_status: Option<String>,
+    #[serde(default)]
+    pub order_status: Option<OrderStatus>,
+    #[serde(default)]
+    pub metadata: Option<serde_json::Value>,
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub refund_amount: Option<f64>,
+    #[serde(default)]
+    pub status: Option<serde_json::Value>,
+    #[serde(default)]
+    pub status_label: Option<String>,
+    #[serde(default)]
+    pub created_at: Option<String>,
+    #[serde(default)]
+    pub updated_at: Option<String>,
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// `{ "event": …, "order": { … }, "timestamp": … }`. Merchant-level events carry `merchant` and
+/// `data` instead of `order`; those land in `extra`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WebhookPayload {
+    pub event: WebhookEvent,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<WebhookOrder>,
+    #[serde(default)]
+    pub timestamp: Option<String>,
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_documented_approved_example() {
+        let body = r#"{ "event": "approved",
+          "order": { "id": "550e8400-e29b-41d4-a716-446655440000", "reference_number": "REF-2024-001234",
+                     "order_number": "ORD-2024-0001", "type": "replacing", "total_price": 150.75,
+                     "total_points": 500, "payment_status": "fully_paid", "order_status": "approved",
+                     "metadata": { "source": "web" }, "created_at": "2026-04-18T10:00:00Z",
+                     "updated_at": "2026-04-18T10:05:12Z" },
+          "timestamp": "2026-04-18T10:05:12Z" }"#;
+        let payload: WebhookPayload = serde_json::from_str(body).expect("documented example");
+        assert_eq!(payload.event, WebhookEvent::Approved);
+        let order = payload.order.expect("order event");
+        assert_eq!(order.order_status, Some(OrderStatus::Approved));
+        assert_eq!(order.order_number.as_str(), "ORD-2024-0001");
+    }
+
+    #[test]
+    fn unknown_events_are_kept_not_rejected() {
+        let body = r#"{"event":"points_expired","timestamp":"2026-04-18T10:05:12Z"}"#;
+        let payload: WebhookPayload = serde_json::from_str(body).expect("unknown event parses");
+        assert_eq!(
+            payload.event,
+            WebhookEvent::Unknown("points_expired".into())
+        );
+        assert_eq!(payload.event.as_str(), "points_expired");
+    }
+
+    #[test]
+    fn event_names_round_trip() {
+        for (event, name) in WebhookEvent::KNOWN {
+            assert_eq!(WebhookEvent::parse(name), event);
+            assert_eq!(event.as_str(), name);
+        }
+    }
+}
