@@ -1,1 +1,131 @@
-//! placeholder
+//! points-kit's merchant backend: checkout sessions, webhook intake, order state.
+//!
+//! The server opens Points checkout sessions with the merchant's public key, calls everything
+//! else with the private key, and treats webhooks as the source of truth: a delivery is
+//! verified, stored in the inbox and acknowledged, then applied to the order by the worker.
+//!
+//! Use it as a library ([`App::start`], [`App::router`], [`serve`]) or through the
+//! `points-server` binary. The contract with Points is `shared/points/API.md`.
+
+pub mod catalog;
+pub mod config;
+pub mod db;
+pub mod http;
+pub mod lifecycle;
+pub mod order_number;
+pub mod worker;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::Router;
+use protocol::client::{ClientConfig, PointsClient, RetryPolicy};
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+
+pub use catalog::Catalog;
+pub use config::Config;
+pub use http::AppState;
+
+/// Per attempt on a Points call. With [`POINTS_RETRIES`] it stays inside the request timeout.
+pub const POINTS_TIMEOUT: Duration = Duration::from_secs(8);
+/// Retries of a failed Points call (5xx, timeouts, 429) before the storefront gets a 502.
+pub const POINTS_RETRIES: u32 = 2;
+
+/// A started server: database open and migrated, inbox worker running.
+#[derive(Debug)]
+pub struct App {
+    state: AppState,
+    worker: worker::WorkerHandle,
+}
+
+impl App {
+    /// Validates the config, connects and migrates the database, and starts the worker.
+    pub async fn start(config: Config) -> anyhow::Result<App> {
+        config.validate().context("invalid configuration")?;
+        let points = PointsClient::new(ClientConfig {
+            base_url: config.points_base_url.clone(),
+            public_key: config.public_key.clone(),
+            private_key: config.private_key.clone(),
+            timeout: POINTS_TIMEOUT,
+            retry: RetryPolicy {
+                max_retries: POINTS_RETRIES,
+                ..RetryPolicy::default()
+            },
+        })
+        .context("building the Points client")?;
+        let db = db::connect(&config.database_url).await?;
+        let inbox_notify = Arc::new(Notify::new());
+        let worker = worker::spawn(db.clone(), inbox_notify.clone());
+        let state = AppState {
+            db,
+            points,
+            config: Arc::new(config),
+            inbox_notify,
+        };
+        Ok(App { state, worker })
+    }
+
+    /// The API and webhook routes with their layers.
+    pub fn router(&self) -> Router {
+        http::router(self.state.clone())
+    }
+
+    /// The database pool, for callers that inspect orders directly (demo, tests).
+    pub fn pool(&self) -> &db::Pool {
+        &self.state.db
+    }
+
+    /// Stops the worker (it finishes the row in hand) and closes the database.
+    pub async fn shutdown(self) {
+        self.worker.stop().await;
+        self.state.db.close().await;
+    }
+}
+
+/// Serves `router` on `listener` until Ctrl-C or SIGTERM, then drains open requests.
+pub async fn serve(listener: TcpListener, router: Router) -> std::io::Result<()> {
+    serve_until(listener, router, shutdown_signal()).await
+}
+
+/// [`serve`] with a caller-chosen shutdown signal (tests, embedding).
+pub async fn serve_until(
+    listener: TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Resolves on Ctrl-C or (on Unix) SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown signal received");
+}

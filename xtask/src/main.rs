@@ -1,1 +1,49 @@
-fn main() {}
+//! Project automation for points-kit. Run through the cargo alias:
+//!
+//! ```text
+//! cargo xtask demo      # build the widget, run sandbox + server + storefront until Ctrl-C
+//! cargo xtask test      # the whole suite: fmt, clippy, unit/integration, wasm tests, e2e
+//! cargo xtask widget    # build the widget into dist/widget/
+//! cargo xtask setup     # only install what is missing (wasm target, CLIs, browser)
+//! ```
+//!
+//! Every task installs what it needs first, idempotently: a second run does no set-up work.
+//! Only xtask shells out; the other crates never run programs.
+
+mod cmd;
+mod tasks;
+mod tools;
+
+use anyhow::{Result, bail};
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let task = args.first().map(String::as_str).unwrap_or("help");
+    let rest = &args[args.len().min(1)..];
+    let project = tools::Project::locate()?;
+    match task {
+        "demo" => tasks::demo(&project, rest),
+        "test" => tasks::test(&project, rest),
+        "widget" => tasks::widget(&project).map(|_| ()),
+        "setup" => tools::Tools::ensure(&project, tools::Need::Everything).map(|_| ()),
+        "help" | "--help" | "-h" => {
+            println!("{}", HELP);
+            Ok(())
+        }
+        other => bail!("unknown task `{other}`\n\n{HELP}"),
+    }
+}
+
+const HELP: &str = "usage: cargo xtask <task>
+
+tasks:
+  demo     build the widget and run sandbox + merchant server + storefront on localhost
+  test     fmt, clippy, unit + integration tests, widget tests in Chromium, e2e in Chromium
+           (`test --quick` skips the browser suites)
+  widget   build the widget into dist/widget/
+  setup    install what is missing and nothing else
+
+environment:
+  POINTS_KIT_TOOLS    where tools are cached (default: <repo>/.tools)
+  POINTS_KIT_WASM     `rustup` or `debian` to force a wasm toolchain (default: detect)
+  CARGO_TARGET_DIR    honoured for every build";

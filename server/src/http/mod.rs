@@ -1,0 +1,66 @@
+//! The HTTP surface: each module ends with `pub fn router() -> Router<AppState>`; [`router`]
+//! merges them and adds the layers (trace, timeout, body limit).
+
+pub mod checkout;
+pub mod error;
+pub mod health;
+pub mod orders;
+pub mod webhooks;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use protocol::WebhookSecret;
+use protocol::client::PointsClient;
+use tokio::sync::Notify;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+pub use error::ApiError;
+
+use crate::{Config, catalog::Catalog, db::Pool};
+
+/// Request bodies larger than this answer 413. Points' webhook payloads are a few KiB.
+pub const BODY_LIMIT: usize = 64 * 1024;
+/// Covers a checkout with its retries to Points (see [`crate::POINTS_TIMEOUT`]).
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What every handler can reach. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub db: Pool,
+    pub points: PointsClient,
+    pub config: Arc<Config>,
+    /// Wakes the inbox worker after a new delivery is stored.
+    pub inbox_notify: Arc<Notify>,
+}
+
+impl AppState {
+    pub fn catalog(&self) -> &Catalog {
+        &self.config.catalog
+    }
+
+    pub fn webhook_secret(&self) -> &WebhookSecret {
+        &self.config.webhook_secret
+    }
+}
+
+/// All routes with their layers.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(checkout::router())
+        .merge(orders::router())
+        .merge(webhooks::router())
+        .merge(health::router())
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            REQUEST_TIMEOUT,
+        ))
+        // The default span has method and path only: no headers, so no secrets.
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

@@ -1,0 +1,41 @@
+//! `points-server`: the points-kit merchant backend as a standalone process.
+//!
+//! It serves `POST /api/checkout`, `GET /api/orders/{order_number}`, `POST /webhooks/points`
+//! and `GET /healthz`, and applies stored webhooks in a background worker. Configuration comes
+//! from the environment (see `server::Config::from_env`), logs are JSON on stdout:
+//!
+//! ```sh
+//! POINTS_BASE_URL=http://127.0.0.1:4000/api POINTS_PUBLIC_KEY=pk_sandbox_demo \
+//! POINTS_PRIVATE_KEY_FILE=./private.key POINTS_WEBHOOK_SECRET_FILE=./webhook.secret \
+//! POINTS_PUBLIC_URL=http://127.0.0.1:8080 POINTS_CATALOG=./catalog.json \
+//! POINTS_SERVER_ADDR=127.0.0.1:8080 cargo run -p server --bin points-server
+//! ```
+//!
+//! It stops gracefully on Ctrl-C or SIGTERM.
+
+use anyhow::Context;
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .init();
+
+    let config = server::Config::from_env().context("loading configuration")?;
+    let addr = server::config::listen_addr_from_env()?;
+    let app = server::App::start(config)
+        .await
+        .context("starting the server")?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding {addr}"))?;
+    tracing::info!(%addr, "points-server listening");
+
+    let served = server::serve(listener, app.router()).await;
+    app.shutdown().await;
+    served.context("serving HTTP")
+}

@@ -1,0 +1,165 @@
+//! The inbox worker: applies stored webhook deliveries to orders, oldest first.
+//!
+//! Intake only stores (see [`crate::http::webhooks`]); this loop does the work, each delivery in
+//! its own transaction. It wakes when intake notifies it and also polls every second, so a row
+//! stored just before a crash is applied after the restart. A failed row is retried with
+//! back-off; nothing is dropped.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use protocol::{WebhookEvent, WebhookPayload};
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinHandle;
+
+use crate::db::{self, Pool, inbox, orders};
+use crate::lifecycle::{self, Observation};
+
+/// How often the worker looks for due rows without being woken.
+pub const POLL_INTERVAL: Duration = Duration::from_secs(1);
+const BATCH: i64 = 50;
+const MAX_BACKOFF: Duration = Duration::from_secs(300);
+
+/// The running worker; [`WorkerHandle::stop`] lets it finish the row in hand and exit.
+#[derive(Debug)]
+pub struct WorkerHandle {
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+/// Starts the worker on the current runtime.
+pub fn spawn(pool: Pool, notify: Arc<Notify>) -> WorkerHandle {
+    let (stop, stopped) = watch::channel(false);
+    let task = tokio::spawn(run(pool, notify, stopped));
+    WorkerHandle { stop, task }
+}
+
+impl WorkerHandle {
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        if let Err(e) = self.task.await {
+            tracing::error!(error = %e, "inbox worker task failed");
+        }
+    }
+}
+
+async fn run(pool: Pool, notify: Arc<Notify>, mut stopped: watch::Receiver<bool>) {
+    loop {
+        if let Err(e) = drain(&pool).await {
+            tracing::error!(error = format!("{e:#}"), "inbox worker pass failed");
+        }
+        tokio::select! {
+            _ = notify.notified() => {}
+            _ = tokio::time::sleep(POLL_INTERVAL) => {}
+            _ = stopped.changed() => break,
+        }
+        if *stopped.borrow() {
+            break;
+        }
+    }
+}
+
+/// Applies every row that is due now; returns how many it looked at.
+pub async fn drain(pool: &Pool) -> anyhow::Result<usize> {
+    let mut after = 0;
+    let mut seen = 0;
+    loop {
+        let rows = inbox::due(pool, after, &db::now(), BATCH)
+            .await
+            .context("listing due inbox rows")?;
+        let Some(last) = rows.last() else {
+            return Ok(seen);
+        };
+        after = last.id;
+        seen += rows.len();
+        for row in rows {
+            if let Err(e) = process(pool, &row).await {
+                let retry_in = backoff(row.attempts);
+                let error = format!("{e:#}");
+                tracing::warn!(inbox_id = row.id, event = %row.event, error, ?retry_in, "inbox row failed, will retry");
+                inbox::mark_failed(pool, row.id, &error, retry_in)
+                    .await
+                    .context("recording a failed inbox row")?;
+            }
+        }
+    }
+}
+
+/// Applies one row in one transaction: the order update and `processed_at` commit together.
+async fn process(pool: &Pool, row: &inbox::Pending) -> anyhow::Result<()> {
+    let mut tx = pool.begin().await.context("beginning a transaction")?;
+    if !inbox::claim(&mut *tx, row.id)
+        .await
+        .context("claiming the row")?
+    {
+        return Ok(());
+    }
+    let note = apply_row(&mut tx, row).await?;
+    if let Some(note) = &note {
+        tracing::info!(inbox_id = row.id, event = %row.event, note, "webhook had no effect");
+    }
+    inbox::mark_processed(&mut *tx, row.id, note.as_deref(), &db::now())
+        .await
+        .context("marking the row processed")?;
+    tx.commit().await.context("committing")?;
+    Ok(())
+}
+
+/// Returns a note when the row changes nothing (kept in `last_error`).
+async fn apply_row(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    row: &inbox::Pending,
+) -> anyhow::Result<Option<String>> {
+    // Intake parsed the same body before storing it; failing now means it never will parse.
+    let payload: WebhookPayload = match serde_json::from_str(&row.body) {
+        Ok(payload) => payload,
+        Err(e) => return Ok(Some(format!("unreadable body: {e}"))),
+    };
+    let order = match (&payload.event, payload.order) {
+        (
+            WebhookEvent::DebtExceeded | WebhookEvent::LowBalanceWarning | WebhookEvent::Unknown(_),
+            _,
+        ) => return Ok(Some(format!("ignored event {}", payload.event))),
+        (_, None) => return Ok(Some("order event without an order".into())),
+        (_, Some(order)) => order,
+    };
+    let Some(local) = orders::find_by_number(&mut **tx, order.order_number.as_str())
+        .await
+        .context("loading the order")?
+    else {
+        return Ok(Some("unknown order".into()));
+    };
+    let observation = Observation::from_webhook(&payload.event, &order);
+    let transition = lifecycle::apply(&local.lifecycle, local.total, &observation);
+    if transition.next != local.lifecycle {
+        orders::save_lifecycle(&mut **tx, local.id, &transition.next, &db::now())
+            .await
+            .context("saving the order")?;
+        tracing::info!(
+            order_number = %local.order_number,
+            event = %payload.event,
+            state = ?transition.next.state(),
+            "order updated from webhook"
+        );
+    }
+    Ok(transition.ignored.map(|why| format!("ignored: {why}")))
+}
+
+/// 1 s, 2 s, 4 s … up to five minutes.
+fn backoff(attempts: i64) -> Duration {
+    let exponent = u32::try_from(attempts.clamp(0, 16)).unwrap_or(16);
+    Duration::from_secs(2u64.saturating_pow(exponent)).min(MAX_BACKOFF)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        assert_eq!(backoff(0), Duration::from_secs(1));
+        assert_eq!(backoff(3), Duration::from_secs(8));
+        assert_eq!(backoff(40), MAX_BACKOFF);
+    }
+}

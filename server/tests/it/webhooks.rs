@@ -1,0 +1,260 @@
+use serde_json::{Value, json};
+use sqlx::Row;
+
+use crate::helpers::{eventually, new_uuid, order_event, spawn_app};
+
+#[tokio::test]
+async fn missing_secret_is_401_and_stores_nothing() {
+    let app = spawn_app().await;
+    let payload = order_event("approved", "PK-1", &new_uuid(), "approved");
+
+    let response = app
+        .post_webhook_raw(None, Some("approved"), payload.to_string())
+        .await;
+
+    assert_eq!(response.status(), 401);
+    assert_eq!(app.inbox_count().await, 0);
+}
+
+#[tokio::test]
+async fn wrong_secret_is_401_and_stores_nothing_whatever_its_length() {
+    let app = spawn_app().await;
+    let payload = order_event("approved", "PK-1", &new_uuid(), "approved").to_string();
+    let same_length: String = app
+        .webhook_secret
+        .chars()
+        .map(|c| if c == 'a' { 'b' } else { 'a' })
+        .collect();
+    assert_eq!(same_length.len(), app.webhook_secret.len());
+    let longer = format!("{}x", app.webhook_secret);
+    let shorter = app.webhook_secret[..app.webhook_secret.len() - 1].to_owned();
+
+    for wrong in [same_length.as_str(), &longer, &shorter, ""] {
+        let response = app
+            .post_webhook_raw(Some(wrong), Some("approved"), payload.clone())
+            .await;
+        assert_eq!(response.status(), 401, "secret {wrong:?}");
+    }
+    assert_eq!(app.inbox_count().await, 0);
+}
+
+#[tokio::test]
+async fn a_valid_delivery_is_stored_before_the_200() {
+    let app = spawn_app().await;
+    let order_number = app.checkout_one_oud().await;
+    let uuid = new_uuid();
+    let payload = order_event("approved", &order_number, &uuid, "approved");
+
+    let response = app.deliver(&payload).await;
+
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body, json!({"received": true, "duplicate": false}));
+    let row = sqlx::query("SELECT * FROM webhook_inbox")
+        .fetch_one(&app.db)
+        .await
+        .expect("the delivery is in the inbox once the 200 is out");
+    assert_eq!(row.get::<String, _>("order_uuid"), uuid);
+    assert_eq!(row.get::<String, _>("event"), "approved");
+    assert_eq!(
+        row.get::<Option<String>, _>("order_number"),
+        Some(order_number)
+    );
+    let stored: Value =
+        serde_json::from_str(&row.get::<String, _>("body")).expect("raw body is JSON");
+    assert_eq!(stored, payload);
+    assert!(!row.get::<String, _>("received_at").is_empty());
+}
+
+#[tokio::test]
+async fn the_same_event_twice_is_stored_once_and_reported_duplicate() {
+    let app = spawn_app().await;
+    let order_number = app.checkout_one_oud().await;
+    let payload = order_event("approved", &order_number, &new_uuid(), "approved");
+
+    let first: Value = app.deliver(&payload).await.json().await.expect("json");
+    let second = app.deliver(&payload).await;
+
+    assert_eq!(first["duplicate"], false);
+    assert_eq!(second.status(), 200);
+    let second: Value = second.json().await.expect("json");
+    assert_eq!(second, json!({"received": true, "duplicate": true}));
+    assert_eq!(app.inbox_count().await, 1);
+}
+
+#[tokio::test]
+async fn approved_webhook_confirms_the_order() {
+    let app = spawn_app().await;
+    let order_number = app.checkout_one_oud().await;
+    let uuid = new_uuid();
+
+    app.deliver(&order_event("approved", &order_number, &uuid, "approved"))
+        .await;
+
+    let body: Value = eventually("the order to be confirmed", || async {
+        let body: Value = app.get_order(&order_number).await.json().await.ok()?;
+        (body["state"] == "confirmed").then_some(body)
+    })
+    .await;
+    assert_eq!(body["order_status"], "approved");
+    assert_eq!(body["points_uuid"], uuid.as_str());
+    assert_eq!(body["reference_number"], "REF-2026-000042");
+}
+
+#[tokio::test]
+async fn a_cancelled_checkout_reads_expired_or_failed_by_reason() {
+    for (reason, expected) in [
+        ("Checkout session expired", "expired"),
+        ("Payment failed", "failed"),
+    ] {
+        let app = spawn_app().await;
+        let order_number = app.checkout_one_oud().await;
+        let mut payload = order_event("cancelled", &order_number, &new_uuid(), "cancelled");
+        payload["order"]["reason"] = json!(reason);
+
+        app.deliver(&payload).await;
+
+        eventually(expected, || async {
+            (app.order_state(&order_number).await == expected).then_some(())
+        })
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn a_late_approved_does_not_undo_a_refund() {
+    let app = spawn_app().await;
+    let order_number = app.checkout_one_oud().await;
+    let uuid = new_uuid();
+    let mut refunded = order_event("refunded", &order_number, &uuid, "fully_refunded");
+    refunded["order"]["refund_amount"] = json!(150.75);
+
+    app.deliver(&refunded).await;
+    eventually("the refund to apply", || async {
+        (app.order_state(&order_number).await == "refunded").then_some(())
+    })
+    .await;
+    app.deliver(&order_event("approved", &order_number, &uuid, "approved"))
+        .await;
+    app.wait_for_inbox_drained().await;
+
+    assert_eq!(app.order_state(&order_number).await, "refunded");
+    let note = app.processed_note("approved").await;
+    assert!(note.is_some_and(|n| n.contains("fully_refunded -> approved")));
+}
+
+#[tokio::test]
+async fn a_refund_delivered_before_the_approval_still_wins() {
+    let app = spawn_app().await;
+    let order_number = app.checkout_one_oud().await;
+    let uuid = new_uuid();
+
+    // Both are stored before the worker can look at either; order in the inbox is by arrival.
+    app.deliver(&order_event(
+        "refunded",
+        &order_number,
+        &uuid,
+        "fully_refunded",
+    ))
+    .await;
+    app.deliver(&order_event("approved", &order_number, &uuid, "approved"))
+        .await;
+    app.wait_for_inbox_drained().await;
+
+    assert_eq!(app.order_state(&order_number).await, "refunded");
+}
+
+#[tokio::test]
+async fn malformed_json_is_400_and_stores_nothing() {
+    let app = spawn_app().await;
+    let secret = app.webhook_secret.clone();
+    let cases = [
+        (None, "{not json".to_owned()),
+        (None, json!({"order": {}}).to_string()),
+        (
+            Some("approved"),
+            json!({"event": "approved", "order": {"order_number": "PK-1"}}).to_string(),
+        ),
+        (Some("approved"), json!({"event": "approved"}).to_string()),
+        (
+            Some("refunded"),
+            order_event("approved", "PK-1", &new_uuid(), "approved").to_string(),
+        ),
+    ];
+    for (header, body) in cases {
+        let response = app
+            .post_webhook_raw(Some(&secret), header, body.clone())
+            .await;
+        assert_eq!(response.status(), 400, "{body}");
+        let answer: Value = response.json().await.expect("json");
+        assert!(
+            answer["error"].as_str().is_some_and(|e| !e.is_empty()),
+            "{answer}"
+        );
+    }
+    assert_eq!(app.inbox_count().await, 0);
+}
+
+#[tokio::test]
+async fn an_oversized_body_is_413_and_stores_nothing() {
+    let app = spawn_app().await;
+    let mut payload = order_event("approved", "PK-1", &new_uuid(), "approved");
+    payload["order"]["metadata"] = json!({ "padding": "x".repeat(70 * 1024) });
+
+    let response = app.deliver(&payload).await;
+
+    assert_eq!(response.status(), 413);
+    assert_eq!(app.inbox_count().await, 0);
+}
+
+#[tokio::test]
+async fn unknown_events_are_stored_and_ignored() {
+    let app = spawn_app().await;
+    let payload = json!({"event": "points_expired", "customer": {"id": 1}, "timestamp": "2026-04-18T10:05:12Z"});
+
+    let response = app.deliver(&payload).await;
+
+    assert_eq!(response.status(), 200);
+    assert_eq!(app.inbox_count().await, 1);
+    let note = app.processed_note("points_expired").await;
+    assert!(note.is_some_and(|n| n.contains("ignored")));
+}
+
+#[tokio::test]
+async fn a_webhook_for_an_unknown_order_is_processed_once_with_a_note() {
+    let app = spawn_app().await;
+
+    app.deliver(&order_event(
+        "approved",
+        "PK-260418-NOTOURS0",
+        &new_uuid(),
+        "approved",
+    ))
+    .await;
+
+    let note = app.processed_note("approved").await;
+    assert_eq!(note.as_deref(), Some("unknown order"));
+}
+
+#[tokio::test]
+async fn a_row_stored_without_a_wake_up_is_still_applied() {
+    // A delivery stored just before a crash: in the inbox, no notification. The poll finds it.
+    let app = spawn_app().await;
+    let order_number = app.checkout_one_oud().await;
+    let payload = order_event("approved", &order_number, &new_uuid(), "approved");
+    sqlx::query(
+        "INSERT INTO webhook_inbox (order_uuid, event, order_number, body, received_at, available_at)
+         VALUES ($1, 'approved', $2, $3, '2000-01-01T00:00:00.000Z', '2000-01-01T00:00:00.000Z')",
+    )
+    .bind(payload["order"]["id"].as_str())
+    .bind(&order_number)
+    .bind(payload.to_string())
+    .execute(&app.db)
+    .await
+    .expect("insert");
+
+    eventually("the polled row to apply", || async {
+        (app.order_state(&order_number).await == "confirmed").then_some(())
+    })
+    .await;
+}
