@@ -1,0 +1,226 @@
+//! The sandbox's own control API under `/_sandbox/…`: look inside, and bend the world for tests.
+//! Unauthenticated by design: the sandbox is a local tool, never a public service.
+//!
+//! - `GET /_sandbox/orders`: every order with its state
+//! - `GET /_sandbox/deliveries`: the webhook delivery log, one entry per attempt
+//! - `GET /_sandbox/merchants`: merchants and their webhooks (with secrets, as Points returns them)
+//! - `PATCH /_sandbox/merchants/{publicKey}` `{ "verified": false }`
+//! - `POST /_sandbox/merchants/{publicKey}/webhooks` `{ "url", "secret"?, "name"? }`
+//! - `POST /_sandbox/sessions/{sessionId}/expire`: the 30 minutes are up, now
+
+use axum::{
+    Json, Router,
+    extract::{Path, State},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    routing::{get, patch, post},
+};
+use protocol::{ErrorEnvelope, FieldErrors};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::{
+    clock,
+    lang::Lang,
+    state::{AppState, Store, Webhook},
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/_sandbox/orders", get(orders))
+        .route("/_sandbox/deliveries", get(deliveries))
+        .route("/_sandbox/merchants", get(merchants))
+        .route("/_sandbox/merchants/{public_key}", patch(update_merchant))
+        .route(
+            "/_sandbox/merchants/{public_key}/webhooks",
+            post(add_webhook),
+        )
+        .route(
+            "/_sandbox/sessions/{session_id}/expire",
+            post(expire_session),
+        )
+}
+
+/// Failures of the control API, in Points' envelope so every client reads them alike.
+#[derive(Debug, thiserror::Error)]
+enum ControlError {
+    #[error("Unknown merchant")]
+    UnknownMerchant,
+    #[error("Unknown checkout session")]
+    UnknownSession,
+    #[error("The given data was invalid.")]
+    Invalid(FieldErrors),
+}
+
+impl IntoResponse for ControlError {
+    fn into_response(self) -> Response {
+        match self {
+            ControlError::Invalid(errors) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Json(ErrorEnvelope::validation(errors)),
+            )
+                .into_response(),
+            other => (
+                StatusCode::NOT_FOUND,
+                Json(ErrorEnvelope::new(other.to_string())),
+            )
+                .into_response(),
+        }
+    }
+}
+
+async fn orders(State(state): State<AppState>) -> Json<Vec<Value>> {
+    let store = state.store();
+    Json(
+        store
+            .orders
+            .iter()
+            .map(|o| order_json(&store, o.id))
+            .collect(),
+    )
+}
+
+async fn deliveries(State(state): State<AppState>) -> Json<Value> {
+    Json(json!(state.store().deliveries))
+}
+
+async fn merchants(State(state): State<AppState>) -> Json<Vec<Value>> {
+    let store = state.store();
+    let list = store
+        .merchants
+        .iter()
+        .map(|m| {
+            json!({
+                "name": m.name,
+                "public_key": m.public_key,
+                "multiplier": m.multiplier,
+                "verified": m.verified,
+                "webhooks": m.webhooks.iter().map(webhook_json).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    Json(list)
+}
+
+#[derive(Debug, Deserialize)]
+struct MerchantPatch {
+    verified: Option<bool>,
+}
+
+async fn update_merchant(
+    State(state): State<AppState>,
+    Path(public_key): Path<String>,
+    Json(patch): Json<MerchantPatch>,
+) -> Result<Json<Value>, ControlError> {
+    let mut store = state.store();
+    let index = store
+        .merchant_by_public_key(&public_key)
+        .ok_or(ControlError::UnknownMerchant)?;
+    let merchant = &mut store.merchants[index];
+    if let Some(verified) = patch.verified {
+        merchant.verified = verified;
+    }
+    Ok(Json(
+        json!({ "public_key": merchant.public_key, "verified": merchant.verified }),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+struct NewWebhook {
+    url: String,
+    secret: Option<String>,
+    name: Option<String>,
+}
+
+async fn add_webhook(
+    State(state): State<AppState>,
+    Path(public_key): Path<String>,
+    Json(body): Json<NewWebhook>,
+) -> Result<Json<Value>, ControlError> {
+    let mut store = state.store();
+    let merchant = store
+        .merchant_by_public_key(&public_key)
+        .ok_or(ControlError::UnknownMerchant)?;
+    let secret = body.secret.filter(|s| !s.is_empty());
+    let mut webhook = store
+        .add_webhook(merchant, &body.url, secret, clock::now())
+        .map_err(|err| invalid("url", err.to_string()))?;
+    if let Some(name) = body.name.filter(|n| !n.trim().is_empty()) {
+        webhook.name = name.trim().to_owned();
+        if let Some(stored) = store.merchants[merchant].webhooks.last_mut() {
+            stored.name = webhook.name.clone();
+        }
+    }
+    tracing::info!(merchant = public_key, url = %webhook.url, "webhook registered");
+    Ok(Json(webhook_json(&webhook)))
+}
+
+async fn expire_session(
+    State(state): State<AppState>,
+    Path(session_id): Path<String>,
+) -> Result<Json<Value>, ControlError> {
+    // Expiring cancels the order and queues `cancelled`, exactly as a late page load would.
+    state.update(|store| store.expire_now(&session_id, clock::now()));
+    let store = state.store();
+    let session = store
+        .sessions
+        .get(&session_id)
+        .ok_or(ControlError::UnknownSession)?;
+    Ok(Json(json!({
+        "session": session.id,
+        "state": session.state.as_str(),
+        "order": order_json(&store, store.orders[session.order].id),
+    })))
+}
+
+fn invalid(key: &str, message: String) -> ControlError {
+    let mut errors = FieldErrors::new();
+    errors.insert(key.to_owned(), vec![message]);
+    ControlError::Invalid(errors)
+}
+
+/// An order as the API shows it (English labels), plus what only the sandbox knows.
+fn order_json(store: &Store, id: u64) -> Value {
+    let index = usize::try_from(id - 1).unwrap_or_default();
+    let order = &store.orders[index];
+    let mut value = json!(order.resource(Lang::En, clock::now()));
+    let mut sessions: Vec<_> = store
+        .sessions
+        .values()
+        .filter(|s| s.order == index)
+        .collect();
+    sessions.sort_by_key(|s| s.created_at);
+    if let Value::Object(fields) = &mut value {
+        let extra = json!({
+            "merchant": store.merchants[order.merchant].public_key,
+            "payment_status": order.payment_status.as_str(),
+            "reason": order.cancel_reason,
+            "callback_url": order.callback_url().map(url::Url::as_str),
+            "phone_number": order.checkout.phone_number.as_ref().map(|p| p.masked()),
+            "name": order.checkout.name,
+            "shipping_amount": order.checkout.shipping_amount,
+            "tax_amount": order.checkout.tax_amount,
+            "discount_amount": order.checkout.discount_amount,
+            "shipping_address": order.checkout.shipping_address,
+            "sessions": sessions.iter().map(|s| json!({
+                "id": s.id,
+                "state": s.state.as_str(),
+                "expires_at": clock::iso(s.expires_at),
+            })).collect::<Vec<_>>(),
+        });
+        if let Value::Object(extra) = extra {
+            fields.extend(extra);
+        }
+    }
+    value
+}
+
+fn webhook_json(webhook: &Webhook) -> Value {
+    json!({
+        "uuid": webhook.uuid,
+        "name": webhook.name,
+        "url": webhook.url.as_str(),
+        "secret": webhook.secret.expose(),
+        "created_at": clock::iso(webhook.created_at),
+    })
+}

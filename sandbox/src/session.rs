@@ -1,0 +1,264 @@
+//! Checkout sessions: the 30-minute life of a `checkout_url` and what settles its order
+//! (API.md §4, §12).
+
+use protocol::{CheckoutRequest, OrderStatus, OrderType, OrderUuid, WebhookEvent};
+use rand::{Rng, distr::Alphanumeric};
+use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
+
+use crate::{
+    order::{CheckoutDetails, Order, PaymentStatus, redemption_points},
+    state::Store,
+};
+
+/// How long a `checkout_url` stays usable (API.md §12).
+pub const LIFETIME: Duration = Duration::minutes(30);
+
+pub const REASON_EXPIRED: &str = "Checkout session expired";
+pub const REASON_CUSTOMER: &str = "Customer cancelled checkout";
+
+/// One `checkout_url`.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub id: String,
+    /// Index of the order in the store.
+    pub order: usize,
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+    pub state: SessionState,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionState {
+    Open,
+    /// A later checkout for the same order replaced it.
+    Superseded,
+    Expired,
+    /// The shopper approved or cancelled, or the order left `new` some other way.
+    Finished,
+}
+
+impl SessionState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionState::Open => "open",
+            SessionState::Superseded => "superseded",
+            SessionState::Expired => "expired",
+            SessionState::Finished => "finished",
+        }
+    }
+}
+
+/// What the shopper finds at a checkout URL. Owned, so it outlives the lock.
+#[derive(Debug, Clone)]
+pub enum SessionView {
+    Open {
+        session: Session,
+        order: Box<Order>,
+        merchant_name: String,
+    },
+    Expired {
+        order: Box<Order>,
+    },
+    Finished {
+        order: Box<Order>,
+    },
+    Superseded,
+    Unknown,
+}
+
+/// The shopper's choice on the hosted page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Approve,
+    Cancel,
+}
+
+/// The order number belongs to an order that is no longer open (API.md §12).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("The order number has already been taken.")]
+pub struct OrderNumberTaken;
+
+impl Store {
+    /// Creates the order (or reuses its open one) and a fresh session; returns the session id.
+    pub fn begin_checkout(
+        &mut self,
+        merchant: usize,
+        request: CheckoutRequest,
+        callback_url: Option<url::Url>,
+        now: OffsetDateTime,
+    ) -> Result<String, OrderNumberTaken> {
+        let order = match self.order_index_by_number(merchant, &request.order_number) {
+            Some(existing) if self.orders[existing].status == OrderStatus::New => {
+                // A safe retry: the old links stop working so only one can settle the order.
+                for session in self.sessions.values_mut() {
+                    if session.order == existing && session.state == SessionState::Open {
+                        session.state = SessionState::Superseded;
+                    }
+                }
+                existing
+            }
+            Some(_) => return Err(OrderNumberTaken),
+            None => self.create_order(merchant, request, callback_url, now),
+        };
+        let id = new_session_id();
+        let session = Session {
+            id: id.clone(),
+            order,
+            created_at: now,
+            expires_at: now + LIFETIME,
+            state: SessionState::Open,
+        };
+        self.sessions.insert(id.clone(), session);
+        Ok(id)
+    }
+
+    /// What the session shows now, expiring it first if its time is up.
+    pub fn session_view(&mut self, id: &str, now: OffsetDateTime) -> SessionView {
+        self.expire_if_due(id, now);
+        let Some(session) = self.sessions.get(id) else {
+            return SessionView::Unknown;
+        };
+        let order = Box::new(self.orders[session.order].clone());
+        match session.state {
+            SessionState::Superseded => SessionView::Superseded,
+            SessionState::Expired => SessionView::Expired { order },
+            SessionState::Finished => SessionView::Finished { order },
+            SessionState::Open if order.status != OrderStatus::New => {
+                SessionView::Finished { order }
+            }
+            SessionState::Open => SessionView::Open {
+                session: session.clone(),
+                merchant_name: self.merchants[order.merchant].name.clone(),
+                order,
+            },
+        }
+    }
+
+    /// Settles an open session's order; any other session comes back as what it shows.
+    pub fn decide(
+        &mut self,
+        id: &str,
+        decision: Decision,
+        now: OffsetDateTime,
+    ) -> Result<Order, SessionView> {
+        let session = match self.session_view(id, now) {
+            SessionView::Open { session, .. } => session,
+            other => return Err(other),
+        };
+        let order = &mut self.orders[session.order];
+        let event = match decision {
+            Decision::Approve => {
+                // This slice redeems the whole total in points (API.md §12: fully paid).
+                order.status = OrderStatus::Approved;
+                order.payment_status = PaymentStatus::FullyPaid;
+                order.total_points = redemption_points(order.total_price);
+                WebhookEvent::Approved
+            }
+            Decision::Cancel => {
+                order.status = OrderStatus::Cancelled;
+                order.cancel_reason = Some(REASON_CUSTOMER.to_owned());
+                WebhookEvent::Cancelled
+            }
+        };
+        order.updated_at = now;
+        let settled = order.clone();
+        self.finish(id);
+        self.notify(event, session.order, now);
+        Ok(settled)
+    }
+
+    /// Expires an open session at once (the control API's clock shortcut).
+    pub fn expire_now(&mut self, id: &str, now: OffsetDateTime) -> SessionView {
+        if let Some(session) = self.sessions.get_mut(id) {
+            session.expires_at = session.expires_at.min(now);
+        }
+        self.session_view(id, now)
+    }
+
+    /// Expires every open session whose time is up (the background sweep).
+    pub fn expire_due(&mut self, now: OffsetDateTime) {
+        let due: Vec<String> = self
+            .sessions
+            .values()
+            .filter(|s| s.state == SessionState::Open && s.expires_at <= now)
+            .map(|s| s.id.clone())
+            .collect();
+        for id in due {
+            self.expire_if_due(&id, now);
+        }
+    }
+
+    fn expire_if_due(&mut self, id: &str, now: OffsetDateTime) {
+        let Some(session) = self.sessions.get_mut(id) else {
+            return;
+        };
+        if session.state != SessionState::Open || session.expires_at > now {
+            return;
+        }
+        session.state = SessionState::Expired;
+        let index = session.order;
+        let order = &mut self.orders[index];
+        if order.status == OrderStatus::New {
+            order.status = OrderStatus::Cancelled;
+            order.cancel_reason = Some(REASON_EXPIRED.to_owned());
+            order.updated_at = now;
+            self.notify(WebhookEvent::Cancelled, index, now);
+        }
+    }
+
+    fn finish(&mut self, id: &str) {
+        if let Some(session) = self.sessions.get_mut(id) {
+            session.state = SessionState::Finished;
+        }
+    }
+
+    fn create_order(
+        &mut self,
+        merchant: usize,
+        request: CheckoutRequest,
+        callback_url: Option<url::Url>,
+        now: OffsetDateTime,
+    ) -> usize {
+        let id = self.orders.len() as u64 + 1;
+        let uuid = OrderUuid::parse(&Uuid::new_v4().to_string())
+            .unwrap_or_else(|| unreachable!("uuid v4 is canonical"));
+        self.orders.push(Order {
+            id,
+            uuid,
+            merchant,
+            reference_number: format!("REF-{}-{id:06}", now.year()),
+            order_number: request.order_number,
+            order_type: OrderType::Replacing,
+            status: OrderStatus::New,
+            payment_status: PaymentStatus::PartiallyPaid,
+            total_price: request.total_price,
+            total_points: 0,
+            metadata: request.metadata,
+            items: request.products,
+            checkout: CheckoutDetails {
+                phone_number: request.phone_number,
+                name: request.name,
+                shipping_amount: request.shipping_amount,
+                tax_amount: request.tax_amount,
+                discount_amount: request.discount_amount,
+                shipping_address: request.shipping_address,
+                callback_url,
+            },
+            cancel_reason: None,
+            shipping_status: 1,
+            created_at: now,
+            updated_at: now,
+        });
+        self.orders.len() - 1
+    }
+}
+
+/// 32 characters of `[A-Za-z0-9]`: unguessable, and safe in a path.
+fn new_session_id() -> String {
+    rand::rng()
+        .sample_iter(Alphanumeric)
+        .take(32)
+        .map(char::from)
+        .collect()
+}

@@ -1,0 +1,222 @@
+//! The sandbox's memory: merchants, orders, checkout sessions and the webhook delivery log,
+//! behind one mutex.
+//!
+//! Handlers change the store through [`AppState::update`]. Whatever webhooks a change queues in
+//! [`Store::outbox`] are sent after the lock is released, on spawned tasks, so a slow receiver
+//! never holds up a shopper or another request.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex, MutexGuard, PoisonError},
+};
+
+use protocol::{ApiKey, OrderNumber, OrderUuid, WebhookEvent, WebhookSecret};
+use time::OffsetDateTime;
+use url::Url;
+use uuid::Uuid;
+
+use crate::{
+    config::{MerchantConfig, SandboxConfig},
+    order::Order,
+    session::Session,
+    webhooks::{self, DeliveryRecord, Notification},
+};
+
+/// Shared by every handler; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    store: Mutex<Store>,
+    public_url: String,
+    backoff_scale: f64,
+    http: reqwest::Client,
+}
+
+/// Everything the sandbox remembers.
+#[derive(Debug, Default)]
+pub struct Store {
+    pub merchants: Vec<Merchant>,
+    /// Never removed; an order's `id` is its index + 1.
+    pub orders: Vec<Order>,
+    pub sessions: HashMap<String, Session>,
+    pub deliveries: Vec<DeliveryRecord>,
+    /// Webhooks queued by the current change, sent by [`AppState::update`] once it unlocks.
+    pub outbox: Vec<Notification>,
+}
+
+/// A merchant as the store keeps it.
+#[derive(Debug, Clone)]
+pub struct Merchant {
+    pub name: String,
+    pub public_key: String,
+    pub private_key: ApiKey,
+    pub multiplier: u64,
+    /// Verified/published (API.md §12); unverified merchants get `403` on checkout.
+    pub verified: bool,
+    pub webhooks: Vec<Webhook>,
+}
+
+/// A registered webhook (API.md §3.12).
+#[derive(Debug, Clone)]
+pub struct Webhook {
+    pub uuid: Uuid,
+    pub name: String,
+    pub url: Url,
+    pub secret: WebhookSecret,
+    pub created_at: OffsetDateTime,
+}
+
+/// A webhook URL the sandbox cannot deliver to.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("The url must be a valid URL.")]
+pub struct InvalidWebhookUrl;
+
+impl AppState {
+    pub fn new(config: SandboxConfig) -> Self {
+        let now = crate::clock::now();
+        let mut store = Store::default();
+        for merchant in config.merchants {
+            store.add_merchant(merchant, now);
+        }
+        // Redirects are not followed: a 3xx is not the 2xx Points waits for.
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap_or_default();
+        AppState {
+            inner: Arc::new(Inner {
+                store: Mutex::new(store),
+                public_url: config.public_url.trim_end_matches('/').to_owned(),
+                backoff_scale: config.webhook_backoff_scale,
+                http,
+            }),
+        }
+    }
+
+    /// The store, locked. Do not hold it across an `.await`.
+    pub fn store(&self) -> MutexGuard<'_, Store> {
+        // A panic while holding the lock leaves plain data behind, still usable.
+        self.inner
+            .store
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs `change` on the store, then sends the webhooks it queued, outside the lock.
+    pub fn update<T>(&self, change: impl FnOnce(&mut Store) -> T) -> T {
+        let (value, outbox) = {
+            let mut store = self.store();
+            let value = change(&mut store);
+            (value, std::mem::take(&mut store.outbox))
+        };
+        for notification in outbox {
+            webhooks::dispatch(self, notification);
+        }
+        value
+    }
+
+    /// The origin shoppers reach the sandbox at, without a trailing `/`.
+    pub fn public_url(&self) -> &str {
+        &self.inner.public_url
+    }
+
+    pub fn backoff_scale(&self) -> f64 {
+        self.inner.backoff_scale
+    }
+
+    pub fn http(&self) -> &reqwest::Client {
+        &self.inner.http
+    }
+}
+
+impl Store {
+    pub fn add_merchant(&mut self, config: MerchantConfig, now: OffsetDateTime) {
+        let mut merchant = Merchant {
+            name: config.name,
+            public_key: config.public_key,
+            private_key: ApiKey::new(config.private_key),
+            multiplier: config.multiplier,
+            verified: true,
+            webhooks: Vec::new(),
+        };
+        for hook in config.webhooks {
+            match Url::parse(&hook.url) {
+                Ok(url) => merchant.webhooks.push(Webhook::new(url, hook.secret, now)),
+                Err(_) => {
+                    tracing::warn!(url = %hook.url, "ignoring a configured webhook with an invalid URL")
+                }
+            }
+        }
+        self.merchants.push(merchant);
+    }
+
+    pub fn merchant_by_public_key(&self, public_key: &str) -> Option<usize> {
+        self.merchants
+            .iter()
+            .position(|m| m.public_key == public_key)
+    }
+
+    /// The merchant whose private key was presented, compared in constant time.
+    pub fn merchant_by_private_key(&self, presented: &str) -> Option<usize> {
+        self.merchants
+            .iter()
+            .position(|m| m.private_key.matches(presented))
+    }
+
+    /// One of `merchant`'s orders; another merchant's is as good as unknown (API.md §2).
+    pub fn order_of(&self, merchant: usize, uuid: &OrderUuid) -> Option<&Order> {
+        self.orders
+            .iter()
+            .find(|o| o.merchant == merchant && &o.uuid == uuid)
+    }
+
+    pub fn order_index_by_number(&self, merchant: usize, number: &OrderNumber) -> Option<usize> {
+        self.orders
+            .iter()
+            .position(|o| o.merchant == merchant && &o.order_number == number)
+    }
+
+    /// Registers a webhook; `secret` is generated when not given.
+    pub fn add_webhook(
+        &mut self,
+        merchant: usize,
+        url: &str,
+        secret: Option<String>,
+        now: OffsetDateTime,
+    ) -> Result<Webhook, InvalidWebhookUrl> {
+        let url = Url::parse(url)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
+            .ok_or(InvalidWebhookUrl)?;
+        let secret = secret.unwrap_or_else(crate::config::generate_secret);
+        let webhook = Webhook::new(url, secret, now);
+        self.merchants[merchant].webhooks.push(webhook.clone());
+        Ok(webhook)
+    }
+
+    /// Queues `event` about `orders[order]` for every webhook of its merchant.
+    pub fn notify(&mut self, event: WebhookEvent, order: usize, now: OffsetDateTime) {
+        let order = &self.orders[order];
+        let hooks = &self.merchants[order.merchant].webhooks;
+        if !hooks.is_empty() {
+            let notification = Notification::new(event, order, hooks, now);
+            self.outbox.push(notification);
+        }
+    }
+}
+
+impl Webhook {
+    fn new(url: Url, secret: String, now: OffsetDateTime) -> Self {
+        Webhook {
+            uuid: Uuid::new_v4(),
+            name: format!("Webhook {}", url.host_str().unwrap_or("local")),
+            url,
+            secret: WebhookSecret::new(secret),
+            created_at: now,
+        }
+    }
+}
