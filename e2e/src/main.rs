@@ -1,1 +1,52 @@
-fn main() {}
+//! `points-demo`: the whole points-kit stack on localhost, for clicking through by hand.
+//!
+//! Run it with `cargo xtask demo` (which builds the widget first). It starts the Points
+//! sandbox, the merchant server (SQLite file `points-kit-demo.db` in the current directory) and
+//! the demo storefront, prints their URLs and runs until Ctrl-C. No configuration needed;
+//! `POINTS_DEMO_ADDR` and `POINTS_DEMO_SANDBOX_ADDR` move the ports.
+
+use anyhow::Result;
+use e2e::{Stack, StackOptions};
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into()),
+        )
+        .init();
+
+    let mut options = StackOptions::for_tests();
+    options.database_url = Some("sqlite://points-kit-demo.db".into());
+    options.webhook_backoff_scale = 1.0;
+    options.storefront_addr =
+        std::env::var("POINTS_DEMO_ADDR").unwrap_or_else(|_| "127.0.0.1:8080".into());
+    options.sandbox_addr =
+        std::env::var("POINTS_DEMO_SANDBOX_ADDR").unwrap_or_else(|_| "127.0.0.1:8090".into());
+    let stack = Stack::start(options).await?;
+
+    println!();
+    println!("  points-kit demo is running");
+    println!();
+    println!("  storefront       {}/", stack.storefront_url);
+    println!("  product page     {}/product.html", stack.storefront_url);
+    println!(
+        "  merchant API     {}/api/orders/{{order_number}}",
+        stack.storefront_url
+    );
+    println!(
+        "  Points sandbox   {}/api/v1  (hosted checkout under /checkout)",
+        stack.sandbox_url
+    );
+    println!(
+        "  webhook deliveries  {}/_sandbox/deliveries",
+        stack.sandbox_url
+    );
+    println!();
+    println!("  Ctrl-C to stop.");
+
+    tokio::signal::ctrl_c().await?;
+    stack.stop().await;
+    Ok(())
+}

@@ -31,7 +31,9 @@ pub fn document() -> Result<Document, WidgetError> {
 
 /// Creates `<tag class="class">`.
 pub fn element(document: &Document, tag: &str, class: &str) -> Result<Element, WidgetError> {
-    let element = document.create_element(tag).map_err(|_| WidgetError::internal("createElement"))?;
+    let element = document
+        .create_element(tag)
+        .map_err(|_| WidgetError::internal("createElement"))?;
     if !class.is_empty() {
         element.set_class_name(class);
     }
@@ -52,17 +54,24 @@ pub fn svg(document: &Document, tag: &str, attrs: &[(&str, &str)]) -> Result<Ele
 
 /// Appends a text node.
 pub fn append_text(parent: &Element, text: &str) -> Result<(), WidgetError> {
-    parent.append_with_str_1(text).map_err(|_| WidgetError::internal("append"))
+    parent
+        .append_with_str_1(text)
+        .map_err(|_| WidgetError::internal("append"))
 }
 
 /// Appends a child element.
 pub fn append(parent: &Element, child: &Element) -> Result<(), WidgetError> {
-    parent.append_child(child).map(drop).map_err(|_| WidgetError::internal("appendChild"))
+    parent
+        .append_child(child)
+        .map(drop)
+        .map_err(|_| WidgetError::internal("appendChild"))
 }
 
 /// Sets an attribute.
 pub fn set_attr(element: &Element, name: &str, value: &str) -> Result<(), WidgetError> {
-    element.set_attribute(name, value).map_err(|_| WidgetError::internal("setAttribute"))
+    element
+        .set_attribute(name, value)
+        .map_err(|_| WidgetError::internal("setAttribute"))
 }
 
 /// Dispatches a bubbling `CustomEvent` named `name` whose `detail` holds `fields`. Listener

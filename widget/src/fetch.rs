@@ -52,20 +52,30 @@ pub async fn fetch_order(url: &str) -> Result<OrderAnswer, Transient> {
     let response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
         .await
         .map_err(|e| Transient(describe(&e)))?;
-    let response: Response = response.dyn_into().map_err(|_| Transient("not a Response".into()))?;
+    let response: Response = response
+        .dyn_into()
+        .map_err(|_| Transient("not a Response".into()))?;
     match response.status() {
         200 => {}
         404 => return Ok(OrderAnswer::NotFound),
         status => return Err(Transient(format!("HTTP {status}"))),
     }
-    let text = response.text().map_err(|_| Transient("unreadable body".into()))?;
-    let text = JsFuture::from(text).await.map_err(|e| Transient(describe(&e)))?;
+    let text = response
+        .text()
+        .map_err(|_| Transient("unreadable body".into()))?;
+    let text = JsFuture::from(text)
+        .await
+        .map_err(|e| Transient(describe(&e)))?;
     let body = JSON::parse(&text.as_string().unwrap_or_default())
         .map_err(|_| Transient("body is not JSON".into()))?;
     if !body.is_object() {
         return Err(Transient("body is not a JSON object".into()));
     }
-    let field = |name: &str| Reflect::get(&body, &JsValue::from_str(name)).ok().and_then(|v| v.as_string());
+    let field = |name: &str| {
+        Reflect::get(&body, &JsValue::from_str(name))
+            .ok()
+            .and_then(|v| v.as_string())
+    };
     Ok(OrderAnswer::Found {
         state: field("state").as_deref().and_then(OrderState::parse),
         order_number: field("order_number"),

@@ -13,7 +13,11 @@ impl Lang {
     /// `en` (any case, any region such as `en-GB`) is English; everything else is Arabic.
     pub fn parse(text: Option<&str>) -> Self {
         let text = text.unwrap_or("").trim().to_ascii_lowercase();
-        if text == "en" || text.starts_with("en-") { Lang::En } else { Lang::Ar }
+        if text == "en" || text.starts_with("en-") {
+            Lang::En
+        } else {
+            Lang::Ar
+        }
     }
 
     /// The `lang` attribute value.

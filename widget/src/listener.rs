@@ -14,10 +14,20 @@ pub struct EventListener {
 
 impl EventListener {
     /// Starts listening. `None` only if the browser refuses the registration.
-    pub fn new(target: &EventTarget, kind: &'static str, f: impl FnMut(Event) + 'static) -> Option<Self> {
+    pub fn new(
+        target: &EventTarget,
+        kind: &'static str,
+        f: impl FnMut(Event) + 'static,
+    ) -> Option<Self> {
         let callback = Closure::<dyn FnMut(Event)>::new(f);
-        target.add_event_listener_with_callback(kind, callback.as_ref().unchecked_ref()).ok()?;
-        Some(EventListener { target: target.clone(), kind, callback })
+        target
+            .add_event_listener_with_callback(kind, callback.as_ref().unchecked_ref())
+            .ok()?;
+        Some(EventListener {
+            target: target.clone(),
+            kind,
+            callback,
+        })
     }
 }
 

@@ -28,9 +28,9 @@ impl WidgetType {
         match text.map(str::trim) {
             Some("points-card") => Ok(WidgetType::PointsCard),
             Some("return") => Ok(WidgetType::Return),
-            Some(other @ ("points-alert" | "installments")) => {
-                Err(WidgetError::Type(format!("type \"{other}\" is not supported yet")))
-            }
+            Some(other @ ("points-alert" | "installments")) => Err(WidgetError::Type(format!(
+                "type \"{other}\" is not supported yet"
+            ))),
             Some(other) => Err(WidgetError::Type(format!("unknown type \"{other}\""))),
             None => Err(WidgetError::Type("the type option is required".into())),
         }
@@ -70,12 +70,20 @@ impl RawOptions {
     pub fn container(&self, document: &Document) -> Result<Element, WidgetError> {
         let value = self.value("container");
         let element = match value {
-            None => return Err(WidgetError::Container("the container option is required".into())),
+            None => {
+                return Err(WidgetError::Container(
+                    "the container option is required".into(),
+                ));
+            }
             Some(v) if v.is_string() => {
                 let selector = v.as_string().unwrap_or_default();
-                document.query_selector(&selector).ok().flatten().ok_or_else(|| {
-                    WidgetError::Container(format!("no element matches \"{selector}\""))
-                })?
+                document
+                    .query_selector(&selector)
+                    .ok()
+                    .flatten()
+                    .ok_or_else(|| {
+                        WidgetError::Container(format!("no element matches \"{selector}\""))
+                    })?
             }
             Some(v) => v.dyn_into::<Element>().map_err(|_| {
                 WidgetError::Container("container must be a selector or an element".into())
@@ -106,7 +114,10 @@ impl RawOptions {
             .map_err(|e| bad("points", e))?,
         };
         let price = self.text("price").map(|t| Price::parse(&t)).transpose();
-        let multiplier = self.text("multiplier").map(|t| parse_multiplier(&t)).transpose();
+        let multiplier = self
+            .text("multiplier")
+            .map(|t| parse_multiplier(&t))
+            .transpose();
         Ok(AmountOptions {
             points,
             price: price.map_err(|e| bad("price", e))?,
@@ -125,7 +136,9 @@ impl RawOptions {
         if allowed {
             Ok(server.to_owned())
         } else {
-            Err(WidgetError::Options(format!("server \"{server}\" must be an http(s) URL or a path")))
+            Err(WidgetError::Options(format!(
+                "server \"{server}\" must be an http(s) URL or a path"
+            )))
         }
     }
 
@@ -137,7 +150,9 @@ impl RawOptions {
     /// A key's value, `None` when absent, `undefined`, `null` or an empty string.
     fn value(&self, key: &str) -> Option<JsValue> {
         let value = Reflect::get(&self.0, &JsValue::from_str(key)).ok()?;
-        let empty = value.is_undefined() || value.is_null() || value.as_string().is_some_and(|s| s.trim().is_empty());
+        let empty = value.is_undefined()
+            || value.is_null()
+            || value.as_string().is_some_and(|s| s.trim().is_empty());
         (!empty).then_some(value)
     }
 
@@ -148,7 +163,10 @@ impl RawOptions {
             return Some(text);
         }
         let number = value.as_f64()?;
-        Number::from(number).to_string(10).ok().map(String::from)
+        Number::from(number)
+            .to_string_with_radix(10)
+            .ok()
+            .map(String::from)
     }
 }
 
@@ -167,9 +185,17 @@ mod tests {
 
     #[test]
     fn types_the_official_loader_has_are_not_supported_yet_and_unknown_ones_are_errors() {
-        assert_eq!(WidgetType::parse(Some("points-card")), Ok(WidgetType::PointsCard));
+        assert_eq!(
+            WidgetType::parse(Some("points-card")),
+            Ok(WidgetType::PointsCard)
+        );
         assert_eq!(WidgetType::parse(Some(" return ")), Ok(WidgetType::Return));
-        for input in [Some("installments"), Some("points-alert"), Some("banner"), None] {
+        for input in [
+            Some("installments"),
+            Some("points-alert"),
+            Some("banner"),
+            None,
+        ] {
             let code = WidgetType::parse(input).map_err(|e| e.code());
             assert_eq!(code, Err("POINTS_E_TYPE"), "{input:?}");
         }

@@ -19,15 +19,20 @@ impl OrderReference {
     /// Looks the reference up with `param` (or [`DEFAULT_ORDER_PARAM`]), then
     /// [`FALLBACK_ORDER_PARAM`]; `query` answers one parameter of the page's query string.
     pub fn from_query(param: Option<&str>, query: impl Fn(&str) -> Option<String>) -> Option<Self> {
-        let param = param.map(str::trim).filter(|p| !p.is_empty()).unwrap_or(DEFAULT_ORDER_PARAM);
-        [param, FALLBACK_ORDER_PARAM].into_iter().find_map(|name| Self::parse(&query(name)?))
+        let param = param
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .unwrap_or(DEFAULT_ORDER_PARAM);
+        [param, FALLBACK_ORDER_PARAM]
+            .into_iter()
+            .find_map(|name| Self::parse(&query(name)?))
     }
 
     /// A trimmed, non-empty reference of at most 128 characters without control characters.
     pub fn parse(text: &str) -> Option<Self> {
         let text = text.trim();
         let ok = !text.is_empty()
-            && text.chars().count() <= MAX_REFERENCE_LEN
+            && text.chars().nth(MAX_REFERENCE_LEN).is_none()
             && !text.chars().any(char::is_control);
         ok.then(|| OrderReference(text.to_owned()))
     }
@@ -89,12 +94,21 @@ mod tests {
     use super::*;
 
     fn query<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-        move |name| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned())
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
+        }
     }
 
     #[test]
     fn reference_comes_from_the_named_param_then_order_number() {
-        let pairs = [("ref", "A-1"), ("order_number", "B-2"), ("status", "approved")];
+        let pairs = [
+            ("ref", "A-1"),
+            ("order_number", "B-2"),
+            ("status", "approved"),
+        ];
         let found = |param| OrderReference::from_query(param, query(&pairs)).map(|r| r.0);
         assert_eq!(found(None), Some("A-1".into()));
         assert_eq!(found(Some("oid")), Some("B-2".into()));
@@ -102,7 +116,10 @@ mod tests {
         let only_status = [("status", "approved")];
         assert_eq!(OrderReference::from_query(None, query(&only_status)), None);
         let blank = [("ref", "  "), ("order_number", "C-3")];
-        assert_eq!(OrderReference::from_query(None, query(&blank)).map(|r| r.0), Some("C-3".into()));
+        assert_eq!(
+            OrderReference::from_query(None, query(&blank)).map(|r| r.0),
+            Some("C-3".into())
+        );
     }
 
     #[test]

@@ -66,17 +66,25 @@ impl Price {
         self.0
     }
 
-    /// `floor(price × multiplier)`, exactly.
+    /// `floor(price × multiplier)`, exactly. (u64 suffices for our ranges: 10^12 halalas × a
+    /// multiplier of 1,000 is 10^15; u128 division would add a kilobyte of wasm.)
     pub fn points_at(self, multiplier: u64) -> Result<Points, AmountError> {
-        let points = u128::from(self.0) * u128::from(multiplier) / 100;
-        u64::try_from(points).map_err(|_| AmountError::TooLarge).and_then(Points::new)
+        let product = self
+            .0
+            .checked_mul(multiplier)
+            .ok_or(AmountError::TooLarge)?;
+        Points::new(product / 100)
     }
 }
 
 impl Points {
     /// A point count, rejected above 2^53 − 1.
     pub fn new(value: u64) -> Result<Self, AmountError> {
-        if value > MAX_POINTS { Err(AmountError::TooLarge) } else { Ok(Points(value)) }
+        if value > MAX_POINTS {
+            Err(AmountError::TooLarge)
+        } else {
+            Ok(Points(value))
+        }
     }
 
     /// Parses the `points` option given as text (`data-points="300"`): digits only.
@@ -137,7 +145,11 @@ mod tests {
     use super::*;
 
     fn check_price(input: &str, expect: Result<u64, AmountError>) {
-        assert_eq!(Price::parse(input).map(Price::halalas), expect, "price {input:?}");
+        assert_eq!(
+            Price::parse(input).map(Price::halalas),
+            expect,
+            "price {input:?}"
+        );
     }
 
     #[test]
@@ -169,6 +181,8 @@ mod tests {
         assert_eq!(points("0.29", 100), Ok(Points(29)));
         assert_eq!(points("1.15", 100), Ok(Points(115)));
         assert_eq!(points("0.09", 10), Ok(Points(0)));
+        assert_eq!(points("10000000000", 1000), Ok(Points(10_000_000_000_000)));
+        assert_eq!(Price(u64::MAX).points_at(2), Err(AmountError::TooLarge));
     }
 
     #[test]

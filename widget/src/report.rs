@@ -38,5 +38,8 @@ pub fn log_error(message: &str) {
 }
 
 fn fields(error: &WidgetError) -> [(&'static str, Field<'_>); 2] {
-    [("code", Field::Str(error.code())), ("message", Field::Str(error.message()))]
+    [
+        ("code", Field::Str(error.code())),
+        ("message", Field::Str(error.message())),
+    ]
 }

@@ -20,7 +20,10 @@ pub struct PollSchedule {
 impl PollSchedule {
     /// A schedule whose 10-minute budget starts at `now_ms`.
     pub fn starting_at(now_ms: f64) -> Self {
-        PollSchedule { started_ms: now_ms, next_delay_ms: FIRST_DELAY_MS }
+        PollSchedule {
+            started_ms: now_ms,
+            next_delay_ms: FIRST_DELAY_MS,
+        }
     }
 
     /// How long to wait before the next request, or `None` when that request would start after
@@ -55,7 +58,10 @@ mod tests {
             now += f64::from(delay);
             requests += 1;
         }
-        assert!(now - 1_000.0 <= GIVE_UP_AFTER_MS, "waited past the budget: {now}");
+        assert!(
+            now - 1_000.0 <= GIVE_UP_AFTER_MS,
+            "waited past the budget: {now}"
+        );
         assert!(now - 1_000.0 > GIVE_UP_AFTER_MS - f64::from(MAX_DELAY_MS));
         // 6 growing delays (about 10 s) then about 118 capped ones.
         assert!((120..130).contains(&requests), "{requests} requests");

@@ -21,7 +21,10 @@ pub struct Sheet {
 }
 
 /// Styles every widget shares: the host box, fonts and the brand colour.
-pub static BASE: Sheet = Sheet { name: "base", css: include_str!("base.css") };
+pub static BASE: Sheet = Sheet {
+    name: "base",
+    css: include_str!("base.css"),
+};
 
 thread_local! {
     /// Sheets already built, by name (empty where constructable stylesheets are unsupported).
@@ -67,5 +70,8 @@ fn constructed(sheet: &'static Sheet) -> Option<CssStyleSheet> {
 fn fallback_style(shadow: &ShadowRoot, sheet: &Sheet) -> Result<(), WidgetError> {
     let style = element(&document()?, "style", "")?;
     append_text(&style, sheet.css)?;
-    shadow.append_child(&style).map(drop).map_err(|_| WidgetError::internal("appendChild"))
+    shadow
+        .append_child(&style)
+        .map(drop)
+        .map_err(|_| WidgetError::internal("appendChild"))
 }

@@ -24,7 +24,10 @@ impl Task {
     pub fn spawn(future: impl Future<Output = ()> + 'static) -> Self {
         let shared = Rc::new(Shared::default());
         let inner = Some(Box::pin(future) as Pin<Box<dyn Future<Output = ()>>>);
-        wasm_bindgen_futures::spawn_local(Cancellable { inner, shared: Rc::clone(&shared) });
+        wasm_bindgen_futures::spawn_local(Cancellable {
+            inner,
+            shared: Rc::clone(&shared),
+        });
         Task { shared }
     }
 }

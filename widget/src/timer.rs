@@ -22,9 +22,15 @@ impl Timeout {
         let callback = Closure::once(f);
         let ms = i32::try_from(ms).unwrap_or(i32::MAX);
         let id = web_sys::window()?
-            .set_timeout_with_callback_and_timeout_and_arguments_0(callback.as_ref().unchecked_ref(), ms)
+            .set_timeout_with_callback_and_timeout_and_arguments_0(
+                callback.as_ref().unchecked_ref(),
+                ms,
+            )
             .ok()?;
-        Some(Timeout { id, _callback: callback })
+        Some(Timeout {
+            id,
+            _callback: callback,
+        })
     }
 }
 
@@ -38,7 +44,11 @@ impl Drop for Timeout {
 
 /// Waits `ms` milliseconds. Dropping the future clears its timer.
 pub fn sleep(ms: u32) -> Sleep {
-    Sleep { ms, state: Rc::default(), timer: None }
+    Sleep {
+        ms,
+        state: Rc::default(),
+        timer: None,
+    }
 }
 
 /// The future returned by [`sleep`].

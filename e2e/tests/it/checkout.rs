@@ -1,0 +1,125 @@
+//! The first slice, end to end: product page → checkout → hosted page → approve → return page
+//! that says *confirmed* only once the webhook has been processed.
+
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+
+use crate::helpers::{Device, Session, eventually, order_state, query_param, start_stack};
+use crate::pages::{CheckoutPage, HostedCheckout, ProductPage, ReturnPage};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_desktop_the_return_page_confirms_only_after_the_webhook() -> Result<()> {
+    checkout_confirms_only_after_the_webhook(Device::Desktop).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_mobile_the_return_page_confirms_only_after_the_webhook() -> Result<()> {
+    checkout_confirms_only_after_the_webhook(Device::Mobile).await
+}
+
+/// Product page → checkout → hosted page → approve → return page: pending while the webhook is
+/// held, confirmed (without a reload) once it lands.
+async fn checkout_confirms_only_after_the_webhook(device: Device) -> Result<()> {
+    // Arrange: webhooks pass through a gate the test holds closed.
+    let stack = start_stack(true).await?;
+    let gate = stack.gate.clone().context("gate requested")?;
+    let mut session = Session::start(device, "checkout-approve").await?;
+    let page = session.page.clone();
+
+    // The product page shows the card with floor(150.75 × 10) = 1,507 points, in Arabic, RTL.
+    let product = ProductPage(&page);
+    product.open(&stack.storefront_url).await?;
+    product.shows_points_card("1,507").await?;
+    let dir: String = page
+        .evaluate("document.querySelector('#points-widget').shadowRoot?.querySelector('[dir]')?.getAttribute('dir') ?? document.querySelector('#points-widget [dir]')?.getAttribute('dir')", None::<&()>)
+        .await?;
+    assert_eq!(dir, "rtl", "the Arabic card renders right-to-left");
+    session.snap("product").await?;
+
+    // Checkout with Points: the hosted page opens on the sandbox.
+    product.buy_now().await?;
+    let checkout = CheckoutPage(&page);
+    checkout.shows_total("150.75").await?;
+    session.snap("checkout").await?;
+    checkout.pay_with_points().await?;
+    let hosted = HostedCheckout(&page);
+    hosted.wait_until_open(&stack.sandbox_url).await?;
+    session.snap("hosted-checkout").await?;
+    hosted.approve().await?;
+
+    // Back on the store: the redirect carries status=approved, but the webhook is held, so the
+    // page must still say pending.
+    let return_page = ReturnPage(&page);
+    return_page.wait_until_loaded(&stack.storefront_url).await?;
+    let url = page.url();
+    let order_number = query_param(&url, "ref").context("callback URL carries our reference")?;
+    assert_eq!(query_param(&url, "status").as_deref(), Some("approved"));
+    gate.wait_for_held(1).await;
+    return_page.shows_state("pending").await?;
+    assert_eq!(
+        order_state(&stack, &order_number).await?["state"],
+        "pending"
+    );
+    session.snap("return-pending").await?;
+
+    // Act: the webhook lands.
+    gate.open();
+
+    // Assert: the page turns confirmed by itself, without a reload.
+    return_page.shows_state("confirmed").await?;
+    return_page.shows_text("تم تأكيد طلبك").await?;
+    session.snap("return-confirmed").await?;
+    let order = order_state(&stack, &order_number).await?;
+    assert_eq!(order["state"], "confirmed");
+    assert_eq!(order["order_status"], "approved");
+    assert!(
+        order["points_uuid"].is_string(),
+        "the uuid is learnt from the webhook: {order}"
+    );
+
+    session.close().await?;
+    stack.stop().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_return_page_ignores_a_status_parameter_it_cannot_verify() -> Result<()> {
+    let stack = start_stack(false).await?;
+    let http = reqwest::Client::new();
+    let created: serde_json::Value = http
+        .post(format!("{}/api/checkout", stack.storefront_url))
+        .json(&serde_json::json!({ "items": [{ "sku": "oud-50", "quantity": 1 }] }))
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let order_number = created["order_number"]
+        .as_str()
+        .context("order_number")?
+        .to_owned();
+
+    // A shopper (or attacker) hand-crafts the callback URL claiming success.
+    let mut session = Session::start(Device::Desktop, "return-forged-status").await?;
+    let page = session.page.clone();
+    page.goto(
+        &format!("{}/return.html?ref={order_number}&status=approved&uuid=00000000-0000-0000-0000-000000000000", stack.storefront_url),
+        None,
+    )
+    .await?;
+    let return_page = ReturnPage(&page);
+    return_page.shows_state("pending").await?;
+    session.snap("pending-despite-status").await?;
+    // Still pending a while later: nothing but a webhook can confirm it.
+    eventually(Duration::from_secs(2), "server still pending", || async {
+        let state = order_state(&stack, &order_number).await?;
+        Ok((state["state"] == "pending").then_some(()))
+    })
+    .await?;
+    return_page.shows_state("pending").await?;
+
+    session.close().await?;
+    stack.stop().await;
+    Ok(())
+}

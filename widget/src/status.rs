@@ -1,0 +1,256 @@
+//! `return`: the order status on the page the hosted checkout sends the shopper back to.
+//!
+//! It reads the merchant's own order reference from the page URL and asks the merchant server
+//! until the order settles. **Invariant:** the `status` query parameter is never read; only the
+//! server's answer (which the server verified with Points) is shown.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use web_sys::{Element, ShadowRoot, UrlSearchParams};
+
+use crate::dom::{Field, append, append_text, dispatch, document, element, set_attr};
+use crate::error::WidgetError;
+use crate::fetch::{OrderAnswer, fetch_order, order_url};
+use crate::icon::coin;
+use crate::lang::Lang;
+use crate::order::{OrderReference, OrderState};
+use crate::report::{report, set_state};
+use crate::schedule::PollSchedule;
+use crate::shadow::Sheet;
+use crate::task::Task;
+use crate::timer::sleep;
+
+/// The status widget's own styles.
+pub static STYLE: Sheet = Sheet {
+    name: "status",
+    css: include_str!("status.css"),
+};
+
+/// What the return widget needs beyond the language.
+#[derive(Debug, Clone)]
+pub struct ReturnOptions {
+    /// Merchant server base URL, empty for this origin.
+    pub server: String,
+    /// The query parameter holding the order reference (`orderParam`).
+    pub order_param: Option<String>,
+}
+
+/// A mounted return widget; dropping it stops polling.
+#[derive(Debug)]
+pub struct ReturnStatus {
+    _poll: Option<Task>,
+}
+
+impl ReturnStatus {
+    /// Renders the pending text and starts polling; without a reference, shows the error.
+    pub fn mount(
+        container: &Element,
+        shadow: &ShadowRoot,
+        lang: Lang,
+        options: ReturnOptions,
+    ) -> Result<Self, WidgetError> {
+        let reference = reference_from_page(options.order_param.as_deref());
+        let view = Rc::new(View::build(container, shadow, lang, reference.clone())?);
+        let Some(reference) = reference else {
+            view.fail(WidgetError::Order(
+                "no order reference in the page URL".into(),
+            ));
+            return Ok(ReturnStatus { _poll: None });
+        };
+        view.apply(OrderState::Pending);
+        let fields = [
+            ("type", Field::Str("return")),
+            ("state", Field::Str("pending")),
+        ];
+        dispatch(container, "points:ready", &fields);
+        let url = order_url(&options.server, &reference);
+        Ok(ReturnStatus {
+            _poll: Some(Task::spawn(poll(view, url))),
+        })
+    }
+}
+
+/// Asks the server with back-off until a terminal state, a 404 or the 10-minute budget.
+async fn poll(view: Rc<View>, url: String) {
+    let mut schedule = PollSchedule::starting_at(js_sys::Date::now());
+    loop {
+        match fetch_order(&url).await {
+            Ok(OrderAnswer::NotFound) => {
+                return view.fail(WidgetError::Order(
+                    "the server does not know this order".into(),
+                ));
+            }
+            Ok(OrderAnswer::Found {
+                order_number: Some(number),
+                ..
+            }) if view
+                .reference
+                .as_ref()
+                .is_some_and(|r| r.as_str() != number) =>
+            {
+                return view.fail(WidgetError::Order(
+                    "the server answered for another order".into(),
+                ));
+            }
+            Ok(OrderAnswer::Found {
+                state: Some(state), ..
+            }) => {
+                view.show(state);
+                if state.is_terminal() {
+                    return;
+                }
+            }
+            // An unknown state, a network error or a 5xx: keep the calm text and ask again.
+            Ok(OrderAnswer::Found { state: None, .. }) | Err(_) => {}
+        }
+        let Some(delay) = schedule.next_delay(js_sys::Date::now()) else {
+            return view.still_processing();
+        };
+        sleep(delay).await;
+    }
+}
+
+/// The reference from `location.search`; `None` when absent or unusable.
+fn reference_from_page(param: Option<&str>) -> Option<OrderReference> {
+    let search = web_sys::window()?.location().search().ok()?;
+    let query = UrlSearchParams::new_with_str(&search).ok()?;
+    OrderReference::from_query(param, |name| query.get(name))
+}
+
+/// The rendered widget and the container it reports to.
+#[derive(Debug)]
+struct View {
+    container: Element,
+    root: Element,
+    title: Element,
+    detail: Element,
+    lang: Lang,
+    reference: Option<OrderReference>,
+    shown: Cell<Option<OrderState>>,
+}
+
+impl View {
+    fn build(
+        container: &Element,
+        shadow: &ShadowRoot,
+        lang: Lang,
+        reference: Option<OrderReference>,
+    ) -> Result<Self, WidgetError> {
+        let doc = document()?;
+        let root = element(&doc, "div", "pk-box pk-status")?;
+        append(&root, &coin(&doc)?)?;
+        let region = element(&doc, "div", "pk-status__body")?;
+        set_attr(&region, "role", "status")?;
+        set_attr(&region, "aria-live", "polite")?;
+        let title = element(&doc, "p", "pk-status__title")?;
+        let detail = element(&doc, "p", "pk-status__detail")?;
+        set_attr(&detail, "hidden", "")?;
+        append(&region, &title)?;
+        append(&region, &detail)?;
+        append(&root, &region)?;
+        shadow
+            .append_child(&root)
+            .map_err(|_| WidgetError::internal("appendChild"))?;
+        let shown = Cell::new(None);
+        Ok(View {
+            container: container.clone(),
+            root,
+            title,
+            detail,
+            lang,
+            reference,
+            shown,
+        })
+    }
+
+    /// Shows `state` and, if that is a change, dispatches `points:updated`.
+    fn show(&self, state: OrderState) {
+        if self.apply(state) {
+            dispatch(
+                &self.container,
+                "points:updated",
+                &[("state", Field::Str(state.as_str()))],
+            );
+        }
+    }
+
+    /// Renders `state` and sets `data-state`; false when it was already shown.
+    fn apply(&self, state: OrderState) -> bool {
+        if self.shown.get() == Some(state) {
+            return false;
+        }
+        self.shown.set(Some(state));
+        let (ar, en) = match state {
+            OrderState::Pending => ("جارٍ تأكيد طلبك…", "Confirming your order…"),
+            OrderState::Confirmed => ("تم تأكيد طلبك", "Your order is confirmed"),
+            OrderState::Failed => ("لم يكتمل الدفع", "Payment was not completed"),
+            OrderState::Expired => ("انتهت صلاحية جلسة الدفع", "The checkout session expired"),
+            OrderState::Refunded => ("تم استرداد المبلغ", "Refunded"),
+        };
+        self.render(
+            state.as_str(),
+            self.lang.pick(ar, en),
+            state == OrderState::Confirmed,
+        );
+        set_state(&self.container, state.as_str());
+        true
+    }
+
+    /// Gives up after the polling budget; the state stays `pending`.
+    fn still_processing(&self) {
+        let text = self.lang.pick(
+            "طلبك ما زال قيد المعالجة. تحقق مرة أخرى بعد دقائق.",
+            "Your order is still being processed. Please check again in a few minutes.",
+        );
+        self.render("pending pk-status--timeout", text, false);
+        let fields = [
+            ("state", Field::Str("pending")),
+            ("stillProcessing", Field::Bool(true)),
+        ];
+        dispatch(&self.container, "points:updated", &fields);
+    }
+
+    /// Shows a clear message and reports `error` (`POINTS_E_ORDER`).
+    fn fail(&self, error: WidgetError) {
+        let text = if self.reference.is_none() {
+            self.lang.pick(
+                "لم نجد رقم الطلب في هذا الرابط.",
+                "We could not find an order reference in this link.",
+            )
+        } else {
+            self.lang
+                .pick("لم نجد هذا الطلب.", "We could not find this order.")
+        };
+        self.render("error", text, false);
+        report(Some(&self.container), &error);
+    }
+
+    /// Replaces the title (and, for a confirmed order, the order number line).
+    fn render(&self, modifier: &str, text: &str, with_reference: bool) {
+        self.root
+            .set_class_name(&format!("pk-box pk-status pk-status--{modifier}"));
+        self.title.set_text_content(Some(text));
+        self.detail.set_text_content(None);
+        let reference = self.reference.as_ref().filter(|_| with_reference);
+        match reference.map(|r| self.fill_reference(r)) {
+            Some(Ok(())) => {
+                let _ = self.detail.remove_attribute("hidden");
+            }
+            _ => {
+                let _ = self.detail.set_attribute("hidden", "");
+            }
+        }
+    }
+
+    /// "Order number: <bdi>A-1</bdi>".
+    fn fill_reference(&self, reference: &OrderReference) -> Result<(), WidgetError> {
+        append_text(
+            &self.detail,
+            self.lang.pick("رقم الطلب: ", "Order number: "),
+        )?;
+        let number = element(&document()?, "bdi", "pk-status__ref")?;
+        append_text(&number, reference.as_str())?;
+        append(&self.detail, &number)
+    }
+}

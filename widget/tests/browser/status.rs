@@ -1,0 +1,147 @@
+//! `return`: the reference comes from the URL, the state only from the merchant server.
+
+use wasm_bindgen_test::wasm_bindgen_test;
+
+use crate::helpers::*;
+
+const PENDING: &str = r#"{"order_number":"ORD-7","state":"pending"}"#;
+const CONFIRMED: &str = r#"{"order_number":"ORD-7","state":"confirmed","total":"150.75"}"#;
+
+fn status_text(container: &web_sys::Element) -> String {
+    text(&find(container, "[role=status]"))
+}
+
+#[wasm_bindgen_test]
+async fn polls_until_the_server_confirms_and_ignores_the_status_param() {
+    set_query("?ref=ORD-7&status=approved");
+    let fetch = FakeFetch::install(&[(200, PENDING), (200, CONFIRMED)]);
+    let container = fresh_container();
+    let updates = Recorder::new(&container, "points:updated", "state");
+
+    let _handle = mount(
+        &container,
+        &[("type", "return".into()), ("lang", "en".into())],
+    );
+
+    // `status=approved` in the URL must not show anything but "confirming".
+    assert_eq!(state(&container).as_deref(), Some("pending"));
+    assert_eq!(status_text(&container), "Confirming your order…");
+    let region = find(&container, "[role=status]");
+    assert_eq!(region.get_attribute("aria-live").as_deref(), Some("polite"));
+
+    eventually(3_000, "confirmed", || {
+        state(&container).as_deref() == Some("confirmed")
+    })
+    .await;
+    assert_eq!(
+        status_text(&container),
+        "Your order is confirmedOrder number: ORD-7"
+    );
+    assert_eq!(text(&find(&container, "bdi.pk-status__ref")), "ORD-7");
+    assert_eq!(updates.values(), ["confirmed"]);
+    assert_eq!(
+        fetch.urls.borrow().first().map(String::as_str),
+        Some("/api/orders/ORD-7")
+    );
+
+    // Terminal: no more requests.
+    let calls = fetch.calls();
+    sleep(900).await;
+    assert_eq!(fetch.calls(), calls);
+    set_query("");
+}
+
+#[wasm_bindgen_test]
+async fn arabic_pending_then_failed_with_a_custom_param_and_server() {
+    set_query("?oid=A%2F1&ref=ignored");
+    let fetch = FakeFetch::install(&[
+        (503, ""),
+        (200, r#"{"order_number":"A/1","state":"failed"}"#),
+    ]);
+    let container = fresh_container();
+
+    let _handle = mount(
+        &container,
+        &[
+            ("type", "return".into()),
+            ("orderParam", "oid".into()),
+            ("server", "https://shop.example/".into()),
+        ],
+    );
+
+    assert_eq!(status_text(&container), "جارٍ تأكيد طلبك…");
+    assert_eq!(
+        host(&container).get_attribute("dir").as_deref(),
+        Some("rtl")
+    );
+    eventually(3_000, "failed", || {
+        state(&container).as_deref() == Some("failed")
+    })
+    .await;
+    assert_eq!(status_text(&container), "لم يكتمل الدفع");
+    assert_eq!(
+        fetch.urls.borrow()[0],
+        "https://shop.example/api/orders/A%2F1"
+    );
+    set_query("");
+}
+
+#[wasm_bindgen_test]
+async fn an_unknown_order_is_an_order_error() {
+    set_query("?order_number=NOPE");
+    let _fetch = FakeFetch::install(&[(404, r#"{"error":"not found"}"#)]);
+    let container = fresh_container();
+    let errors = Recorder::new(&container, "points:error", "code");
+
+    let _handle = mount(
+        &container,
+        &[("type", "return".into()), ("lang", "en".into())],
+    );
+
+    eventually(2_000, "error", || {
+        state(&container).as_deref() == Some("error")
+    })
+    .await;
+    assert_eq!(errors.values(), ["POINTS_E_ORDER"]);
+    assert_eq!(status_text(&container), "We could not find this order.");
+    set_query("");
+}
+
+#[wasm_bindgen_test]
+async fn without_a_reference_nothing_is_fetched() {
+    set_query("?status=approved&uuid=0b5c");
+    let fetch = FakeFetch::install(&[(200, CONFIRMED)]);
+    let container = fresh_container();
+    let errors = Recorder::new(&container, "points:error", "code");
+
+    let _handle = mount(
+        &container,
+        &[("type", "return".into()), ("lang", "en".into())],
+    );
+
+    assert_eq!(state(&container).as_deref(), Some("error"));
+    assert_eq!(errors.values(), ["POINTS_E_ORDER"]);
+    assert_eq!(
+        status_text(&container),
+        "We could not find an order reference in this link."
+    );
+    sleep(600).await;
+    assert_eq!(fetch.calls(), 0);
+    set_query("");
+}
+
+#[wasm_bindgen_test]
+async fn destroy_stops_polling() {
+    set_query("?ref=ORD-7");
+    let fetch = FakeFetch::install(&[(200, PENDING)]);
+    let container = fresh_container();
+    let handle = mount(&container, &[("type", "return".into())]);
+    eventually(1_000, "first request", || fetch.calls() == 1).await;
+
+    handle.destroy();
+    sleep(1_400).await;
+
+    assert_eq!(fetch.calls(), 1);
+    assert_eq!(container.child_element_count(), 0);
+    set_query("");
+}
