@@ -134,11 +134,17 @@ pub fn test(project: &Project, args: &[String]) -> Result<()> {
         ]))?;
     }
 
+    // Built before the tests: host tests assert the size budget of what ships in dist/.
+    let widget_dir = build_widget(project, &tools)?;
     let mut tally = Tally::default();
     // Unit and integration tests on the host: every crate but the browser suites (the widget's
     // pure logic runs here; its DOM tests run in Chromium below).
-    tally.add(run_tests(project.cargo().args(["test", "--workspace", "--exclude", "e2e"]))?);
-    let widget_dir = build_widget(project, &tools)?;
+    tally.add(run_tests(project.cargo().args([
+        "test",
+        "--workspace",
+        "--exclude",
+        "e2e",
+    ]))?);
 
     if !quick {
         tally.add(widget_browser_tests(project, &tools)?);
