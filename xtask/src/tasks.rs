@@ -57,7 +57,7 @@ fn build_widget(project: &Project, tools: &Tools) -> Result<PathBuf> {
 
     let bound = out.join("points_widget_bg.wasm");
     let mut opt = Command::new(&tools.wasm_opt);
-    opt.arg("-Oz")
+    opt.args(["-Oz", "--converge", "--strip-debug", "--strip-producers"])
         .args(WASM_OPT_FEATURES)
         .arg(&bound)
         .arg("-o")
