@@ -135,9 +135,11 @@ impl Stack {
             public_key: DEMO_PUBLIC_KEY.into(),
             private_key: ApiKey::new(DEMO_PRIVATE_KEY),
             webhook_secret: WebhookSecret::new(secret),
+            previous_webhook_secret: None,
             public_url: storefront_url.clone(),
             return_path: "/return.html".into(),
             catalog: server::Catalog::from_json(&catalog)?,
+            mode: server::config::Mode::Development,
         })
         .await?;
         let router = storefront::router(app.router(), &options.widget_dir, &options.www_dir);

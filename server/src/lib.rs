@@ -4,6 +4,11 @@
 //! else with the private key, and treats webhooks as the source of truth: a delivery is
 //! verified, stored in the inbox and acknowledged, then applied to the order by the worker.
 //!
+//! Storage is SQLite by default and Postgres when `database_url` is `postgres://…` (see [`db`]);
+//! several server instances may share one Postgres database. The return page may pass Points'
+//! `uuid` as a hint (`GET /api/orders/{order_number}?uuid=…`), which the server verifies with
+//! Points before applying (see [`http::orders`]).
+//!
 //! Use it as a library ([`App::start`], [`App::router`], [`serve`]) or through the
 //! `points-server` binary. The contract with Points is `shared/points/API.md`.
 
@@ -13,6 +18,7 @@ pub mod db;
 pub mod http;
 pub mod lifecycle;
 pub mod order_number;
+pub mod settle;
 pub mod worker;
 
 use std::future::Future;
@@ -34,6 +40,10 @@ pub const POINTS_TIMEOUT: Duration = Duration::from_secs(8);
 /// Retries of a failed Points call (5xx, timeouts, 429) before the storefront gets a 502.
 pub const POINTS_RETRIES: u32 = 2;
 
+/// One attempt of a return-page lookup at Points (`GET /v1/orders/{uuid}`); the page polls, so
+/// a slow Points costs one short wait, not a hung page.
+pub const LOOKUP_TIMEOUT: Duration = Duration::from_secs(3);
+
 /// A started server: database open and migrated, inbox worker running.
 #[derive(Debug)]
 pub struct App {
@@ -45,23 +55,28 @@ impl App {
     /// Validates the config, connects and migrates the database, and starts the worker.
     pub async fn start(config: Config) -> anyhow::Result<App> {
         config.validate().context("invalid configuration")?;
-        let points = PointsClient::new(ClientConfig {
-            base_url: config.points_base_url.clone(),
-            public_key: config.public_key.clone(),
-            private_key: config.private_key.clone(),
-            timeout: POINTS_TIMEOUT,
-            retry: RetryPolicy {
-                max_retries: POINTS_RETRIES,
-                ..RetryPolicy::default()
-            },
-        })
-        .context("building the Points client")?;
+        let client = |timeout, max_retries| {
+            PointsClient::new(ClientConfig {
+                base_url: config.points_base_url.clone(),
+                public_key: config.public_key.clone(),
+                private_key: config.private_key.clone(),
+                timeout,
+                retry: RetryPolicy {
+                    max_retries,
+                    ..RetryPolicy::default()
+                },
+            })
+            .context("building the Points client")
+        };
+        let points = client(POINTS_TIMEOUT, POINTS_RETRIES)?;
+        let lookup = client(LOOKUP_TIMEOUT, 0)?;
         let db = db::connect(&config.database_url).await?;
         let inbox_notify = Arc::new(Notify::new());
         let worker = worker::spawn(db.clone(), inbox_notify.clone());
         let state = AppState {
             db,
             points,
+            lookup,
             config: Arc::new(config),
             inbox_notify,
         };

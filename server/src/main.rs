@@ -2,7 +2,8 @@
 //!
 //! It serves `POST /api/checkout`, `GET /api/orders/{order_number}`, `POST /webhooks/points`
 //! and `GET /healthz`, and applies stored webhooks in a background worker. Configuration comes
-//! from the environment (see `server::Config::from_env`), logs are JSON on stdout:
+//! from defaults, an optional TOML file (`POINTS_CONFIG`, see `server/config.default.toml`) and
+//! the environment (see `server::Config::from_env`); logs are JSON on stdout:
 //!
 //! ```sh
 //! POINTS_BASE_URL=http://127.0.0.1:4000/api POINTS_PUBLIC_KEY=pk_sandbox_demo \
@@ -33,6 +34,8 @@ async fn main() -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("binding {addr}"))?;
+    // The bound address, not the requested one: with port 0 this is how callers learn the port.
+    let addr = listener.local_addr().context("reading the bound address")?;
     tracing::info!(%addr, "points-server listening");
 
     let served = server::serve(listener, app.router()).await;

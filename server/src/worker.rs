@@ -13,8 +13,10 @@ use protocol::{WebhookEvent, WebhookPayload};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
-use crate::db::{self, Pool, inbox, orders};
-use crate::lifecycle::{self, Observation};
+use crate::db::transitions::Source;
+use crate::db::{self, Pool, inbox};
+use crate::lifecycle::Observation;
+use crate::settle;
 
 /// How often the worker looks for due rows without being woken.
 pub const POLL_INTERVAL: Duration = Duration::from_secs(1);
@@ -65,7 +67,7 @@ pub async fn drain(pool: &Pool) -> anyhow::Result<usize> {
     let mut after = 0;
     let mut seen = 0;
     loop {
-        let rows = inbox::due(pool, after, &db::now(), BATCH)
+        let rows = inbox::due(&**pool, after, &db::now(), BATCH)
             .await
             .context("listing due inbox rows")?;
         let Some(last) = rows.last() else {
@@ -78,7 +80,7 @@ pub async fn drain(pool: &Pool) -> anyhow::Result<usize> {
                 let retry_in = backoff(row.attempts);
                 let error = format!("{e:#}");
                 tracing::warn!(inbox_id = row.id, event = %row.event, error, ?retry_in, "inbox row failed, will retry");
-                inbox::mark_failed(pool, row.id, &error, retry_in)
+                inbox::mark_failed(&**pool, row.id, &error, retry_in)
                     .await
                     .context("recording a failed inbox row")?;
             }
@@ -89,7 +91,7 @@ pub async fn drain(pool: &Pool) -> anyhow::Result<usize> {
 /// Applies one row in one transaction: the order update and `processed_at` commit together.
 async fn process(pool: &Pool, row: &inbox::Pending) -> anyhow::Result<()> {
     let mut tx = pool.begin().await.context("beginning a transaction")?;
-    if !inbox::claim(&mut *tx, row.id)
+    if !inbox::claim(&mut *tx, pool.backend(), row.id)
         .await
         .context("claiming the row")?
     {
@@ -108,7 +110,7 @@ async fn process(pool: &Pool, row: &inbox::Pending) -> anyhow::Result<()> {
 
 /// Returns a note when the row changes nothing (kept in `last_error`).
 async fn apply_row(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    conn: &mut sqlx::AnyConnection,
     row: &inbox::Pending,
 ) -> anyhow::Result<Option<String>> {
     // Intake parsed the same body before storing it; failing now means it never will parse.
@@ -124,26 +126,15 @@ async fn apply_row(
         (_, None) => return Ok(Some("order event without an order".into())),
         (_, Some(order)) => order,
     };
-    let Some(local) = orders::find_by_number(&mut **tx, order.order_number.as_str())
-        .await
-        .context("loading the order")?
-    else {
-        return Ok(Some("unknown order".into()));
-    };
     let observation = Observation::from_webhook(&payload.event, &order);
-    let transition = lifecycle::apply(&local.lifecycle, local.total, &observation);
-    if transition.next != local.lifecycle {
-        orders::save_lifecycle(&mut **tx, local.id, &transition.next, &db::now())
-            .await
-            .context("saving the order")?;
-        tracing::info!(
-            order_number = %local.order_number,
-            event = %payload.event,
-            state = ?transition.next.state(),
-            "order updated from webhook"
-        );
-    }
-    Ok(transition.ignored.map(|why| format!("ignored: {why}")))
+    settle::apply_to_order(
+        conn,
+        order.order_number.as_str(),
+        &observation,
+        Source::Webhook { inbox_id: row.id },
+    )
+    .await
+    .context("applying the event to the order")
 }
 
 /// 1 s, 2 s, 4 s … up to five minutes.

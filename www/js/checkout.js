@@ -8,6 +8,11 @@
   var pay = document.querySelector('[data-testid="pay"]');
   var errorBox = document.querySelector('[data-testid="checkout-error"]');
   var inFlight = false;
+  // One key per page load: a retried or double-clicked payment reuses the same order and the
+  // same Points session on the server (it answers 409 if the key comes back with another cart).
+  var idempotencyKey = (window.crypto && window.crypto.randomUUID)
+    ? window.crypto.randomUUID()
+    : String(Date.now()) + '-' + String(Math.random()).slice(2);
 
   function showError(text) {
     errorBox.textContent = text;
@@ -32,7 +37,7 @@
     pay.disabled = true;
     fetch('/api/checkout', {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
+      headers: { 'Content-Type': 'application/json', 'Idempotency-Key': idempotencyKey },
       body: JSON.stringify({ items: [{ sku: sku, quantity: 1 }], lang: lang })
     })
       .then(function (r) {

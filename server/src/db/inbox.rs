@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
-use sqlx::{Row, SqliteExecutor};
+use sqlx::{AnyExecutor, Row};
 use time::OffsetDateTime;
 
-use super::timestamp;
+use super::{Backend, timestamp};
 
 /// A delivery to store.
 #[derive(Debug, Clone)]
@@ -35,7 +35,7 @@ pub struct Pending {
 }
 
 pub async fn insert(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     delivery: &NewDelivery<'_>,
     now: &str,
 ) -> Result<Stored, sqlx::Error> {
@@ -60,7 +60,7 @@ pub async fn insert(
 
 /// Unprocessed rows that are due at `now`, oldest first, after id `after`.
 pub async fn due(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     after: i64,
     now: &str,
     limit: i64,
@@ -88,21 +88,33 @@ pub async fn due(
         .collect()
 }
 
-/// Counts an attempt on a row that is still unprocessed; `false` if someone else finished it.
-/// Being a write, it also takes SQLite's write lock at the start of the transaction.
-pub async fn claim(db: impl SqliteExecutor<'_>, id: i64) -> Result<bool, sqlx::Error> {
-    let result = sqlx::query(
-        "UPDATE webhook_inbox SET attempts = attempts + 1 WHERE id = $1 AND processed_at IS NULL",
-    )
-    .bind(id)
-    .execute(db)
-    .await?;
+/// Counts an attempt on a row that is still unprocessed; `false` if someone else finished it
+/// or, on Postgres, holds it right now. Being a write, on SQLite it also takes the database's
+/// write lock at the start of the transaction, which serialises workers; on Postgres
+/// `FOR UPDATE SKIP LOCKED` lets workers in many processes pass each other's rows.
+pub async fn claim(
+    db: impl AnyExecutor<'_>,
+    backend: Backend,
+    id: i64,
+) -> Result<bool, sqlx::Error> {
+    let sql = match backend {
+        Backend::Sqlite => {
+            "UPDATE webhook_inbox SET attempts = attempts + 1 WHERE id = $1 AND processed_at IS NULL"
+        }
+        Backend::Postgres => {
+            "UPDATE webhook_inbox SET attempts = attempts + 1
+             WHERE id = (SELECT id FROM webhook_inbox
+                         WHERE id = $1 AND processed_at IS NULL
+                         FOR UPDATE SKIP LOCKED)"
+        }
+    };
+    let result = sqlx::query(sql).bind(id).execute(db).await?;
     Ok(result.rows_affected() == 1)
 }
 
 /// Marks a row done. `note` records why it had no effect (unknown order, stale transition).
 pub async fn mark_processed(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     id: i64,
     note: Option<&str>,
     now: &str,
@@ -118,7 +130,7 @@ pub async fn mark_processed(
 
 /// Records a failed attempt and when to try again.
 pub async fn mark_failed(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     id: i64,
     error: &str,
     retry_in: Duration,

@@ -1,49 +1,118 @@
 //! Storage: the connection pool, migrations and one repository module per table.
 //!
-//! Queries are runtime `sqlx::query(…)` with `$n` placeholders (SQLite accepts them too), so the
-//! crate builds without a database and the SQL carries over to Postgres.
+//! SQLite by default, Postgres when the URL is `postgres://…`. Both go through `sqlx::Any`: the
+//! queries are runtime `sqlx::query(…)` with `$n` placeholders, which both databases accept, and
+//! the schema uses only types `Any` maps on both (BIGINT, TEXT, bytes), so each query is written
+//! once. An enum of two typed pools would duplicate every repository function for the few
+//! places that differ; those few ask [`Pool::backend`] instead (the inbox claim uses
+//! `FOR UPDATE SKIP LOCKED` on Postgres). Each backend has its own migrations directory.
 
+pub mod idempotency;
 pub mod inbox;
 pub mod orders;
+pub mod rejected;
+pub mod transitions;
 
-use std::str::FromStr;
-use std::time::Duration;
+use std::ops::Deref;
 
 use anyhow::Context;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Executor};
 use time::{OffsetDateTime, format_description::FormatItem, macros::format_description};
 
-/// The pool every repository function runs on.
-pub type Pool = sqlx::SqlitePool;
+/// The database kind behind a [`Pool`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+/// The pool every repository function runs on; derefs to the [`AnyPool`].
+#[derive(Debug, Clone)]
+pub struct Pool {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// A transaction on a [`Pool`].
+pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+impl Pool {
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+}
+
+impl Deref for Pool {
+    type Target = AnyPool;
+
+    fn deref(&self) -> &AnyPool {
+        &self.pool
+    }
+}
+
+impl Backend {
+    /// `postgres://` or `postgresql://` is Postgres; everything else is a SQLite URL.
+    pub fn of(database_url: &str) -> Backend {
+        if database_url.starts_with("postgres://") || database_url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+}
 
 /// Opens the database (creating a SQLite file if missing) and applies pending migrations.
 pub async fn connect(database_url: &str) -> anyhow::Result<Pool> {
-    let options = SqliteConnectOptions::from_str(database_url)
-        .context("parsing the database URL")?
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        // The inbox promise is "stored before we answer 200": FULL syncs every commit.
-        .synchronous(SqliteSynchronous::Full)
-        .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(5));
-    // Every connection to `:memory:` would be a different database.
-    let max_connections = if database_url.contains(":memory:") {
-        1
-    } else {
-        8
+    install_default_drivers();
+    let backend = Backend::of(database_url);
+    let (url, max_connections) = match backend {
+        Backend::Postgres => (database_url.to_owned(), 10),
+        // Every connection to `:memory:` would be a different database.
+        Backend::Sqlite if database_url.contains(":memory:") => (database_url.to_owned(), 1),
+        Backend::Sqlite => (sqlite_create_if_missing(database_url), 8),
     };
-    let pool = SqlitePoolOptions::new()
-        .max_connections(max_connections)
-        .connect_with(options)
+    let mut options = AnyPoolOptions::new().max_connections(max_connections);
+    if backend == Backend::Sqlite {
+        options = options.after_connect(|conn, _| {
+            Box::pin(async move {
+                // The inbox promise is "stored before we answer 200": FULL syncs every commit.
+                conn.execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+                )
+                .await?;
+                Ok(())
+            })
+        });
+    }
+    let pool = options
+        .connect(&url)
         .await
         .context("opening the database")?;
-    MIGRATOR
+    let migrator = match backend {
+        Backend::Sqlite => &SQLITE_MIGRATOR,
+        Backend::Postgres => &POSTGRES_MIGRATOR,
+    };
+    migrator
         .run(&pool)
         .await
         .context("applying database migrations")?;
-    Ok(pool)
+    Ok(Pool { pool, backend })
+}
+
+/// Adds `mode=rwc` to a SQLite URL that names no mode, so the file is created on first start.
+fn sqlite_create_if_missing(url: &str) -> String {
+    if url.contains("mode=") {
+        url.to_owned()
+    } else if url.contains('?') {
+        format!("{url}&mode=rwc")
+    } else {
+        format!("{url}?mode=rwc")
+    }
 }
 
 /// Timestamps are stored as fixed-width UTC text, so string order is time order.
@@ -62,11 +131,40 @@ pub fn now() -> String {
     timestamp(OffsetDateTime::now_utc())
 }
 
+/// The time `ago` before now, as stored.
+pub fn before_now(ago: std::time::Duration) -> String {
+    timestamp(OffsetDateTime::now_utc() - ago)
+}
+
+/// The time `ahead` after now, as stored.
+pub fn after_now(ahead: std::time::Duration) -> String {
+    timestamp(OffsetDateTime::now_utc() + ahead)
+}
+
 #[cfg(test)]
 mod tests {
     use time::macros::datetime;
 
     use super::*;
+
+    #[test]
+    fn urls_choose_the_backend_and_sqlite_files_are_created() {
+        assert_eq!(Backend::of("postgres://u@h/db"), Backend::Postgres);
+        assert_eq!(Backend::of("postgresql://u@h/db"), Backend::Postgres);
+        assert_eq!(Backend::of("sqlite://x.db"), Backend::Sqlite);
+        assert_eq!(
+            sqlite_create_if_missing("sqlite://x.db"),
+            "sqlite://x.db?mode=rwc"
+        );
+        assert_eq!(
+            sqlite_create_if_missing("sqlite://x.db?cache=shared"),
+            "sqlite://x.db?cache=shared&mode=rwc"
+        );
+        assert_eq!(
+            sqlite_create_if_missing("sqlite://x.db?mode=ro"),
+            "sqlite://x.db?mode=ro"
+        );
+    }
 
     #[test]
     fn timestamps_are_fixed_width_utc() {

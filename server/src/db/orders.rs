@@ -1,7 +1,7 @@
 //! The `orders` table: one row per checkout the storefront started.
 
 use protocol::{OrderNumber, OrderStatus, OrderUuid, Sar};
-use sqlx::{Row, SqliteExecutor, sqlite::SqliteRow};
+use sqlx::{AnyConnection, AnyExecutor, Row, any::AnyRow};
 
 use crate::catalog::Lang;
 use crate::lifecycle::Lifecycle;
@@ -40,7 +40,7 @@ pub enum InsertError {
 }
 
 pub async fn insert(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     order: &NewOrder<'_>,
     now: &str,
 ) -> Result<i64, InsertError> {
@@ -66,7 +66,7 @@ pub async fn insert(
 }
 
 pub async fn set_checkout_url(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     id: i64,
     checkout_url: &str,
     now: &str,
@@ -81,7 +81,7 @@ pub async fn set_checkout_url(
 }
 
 pub async fn find_by_number(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     order_number: &str,
 ) -> Result<Option<Order>, sqlx::Error> {
     sqlx::query("SELECT * FROM orders WHERE order_number = $1")
@@ -92,9 +92,44 @@ pub async fn find_by_number(
         .transpose()
 }
 
+/// Loads the order and locks its row until the transaction ends, so two appliers (workers in
+/// several processes, a return-page lookup) never both read the same state and overwrite each
+/// other. The no-op write is the lock on both databases: a row lock on Postgres, the write lock
+/// on SQLite (taken up front, so the transaction never has to upgrade a read lock).
+pub async fn lock_by_number(
+    conn: &mut AnyConnection,
+    order_number: &str,
+) -> Result<Option<Order>, sqlx::Error> {
+    sqlx::query("UPDATE orders SET updated_at = updated_at WHERE order_number = $1")
+        .bind(order_number)
+        .execute(&mut *conn)
+        .await?;
+    find_by_number(&mut *conn, order_number).await
+}
+
+/// Takes the right to ask Points about this order now: `true` at most once per `interval`
+/// across every process on the database, so a polling return page cannot hammer Points.
+pub async fn claim_lookup(
+    db: impl AnyExecutor<'_>,
+    id: i64,
+    now: &str,
+    last_before: &str,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "UPDATE orders SET lookup_at = $1
+         WHERE id = $2 AND (lookup_at IS NULL OR lookup_at <= $3)",
+    )
+    .bind(now)
+    .bind(id)
+    .bind(last_before)
+    .execute(db)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
 /// Stores what [`crate::lifecycle::apply`] decided.
 pub async fn save_lifecycle(
-    db: impl SqliteExecutor<'_>,
+    db: impl AnyExecutor<'_>,
     id: i64,
     lifecycle: &Lifecycle,
     now: &str,
@@ -116,7 +151,7 @@ pub async fn save_lifecycle(
     Ok(())
 }
 
-fn decode(row: &SqliteRow) -> Result<Order, sqlx::Error> {
+fn decode(row: &AnyRow) -> Result<Order, sqlx::Error> {
     let corrupt = |column: &str, what: String| sqlx::Error::ColumnDecode {
         index: column.to_owned(),
         source: what.into(),

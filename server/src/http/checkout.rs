@@ -3,19 +3,27 @@
 //!
 //! The local order is written first, so a webhook can never arrive for an order we do not
 //! know, and a failure at Points leaves a `pending` order rather than nothing.
+//!
+//! With an `Idempotency-Key` header a retry is safe: the same key and body answer the same order
+//! and `checkout_url` without a second Points session (a double-click waits for the first
+//! request), the same key with another body is a 409. Keys live in the database, so this holds
+//! across restarts and across server instances.
 
 use axum::extract::{FromRequest, State};
+use axum::http::HeaderMap;
 use axum::routing::post;
 use axum::{Json, Router};
 use protocol::client::CreateCheckout;
 use protocol::{CheckoutRequest, OrderNumber, PhoneNumber, ProductLine, Sar};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use time::OffsetDateTime;
 
 use super::error::FieldErrors;
+use super::idempotency::{self as key, Held};
 use super::{ApiError, AppState};
 use crate::catalog::{Catalog, Lang};
-use crate::db::{self, orders};
+use crate::db::{self, idempotency, orders};
 use crate::order_number;
 
 /// The most of one product in a cart.
@@ -43,7 +51,7 @@ pub struct CartItem {
 }
 
 /// The response body.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CheckoutCreated {
     pub order_number: String,
     pub checkout_url: String,
@@ -73,22 +81,46 @@ pub struct ApiJson<T>(pub T);
 
 async fn create_checkout(
     State(state): State<AppState>,
-    ApiJson(body): ApiJson<CheckoutBody>,
+    headers: HeaderMap,
+    ApiJson(raw): ApiJson<Value>,
 ) -> Result<Json<CheckoutCreated>, ApiError> {
+    let key = key::from_headers(&headers)?;
+    let request_hash = key::hash_request(&raw);
+    let body: CheckoutBody = serde_json::from_value(raw).map_err(|e| ApiError::Validation {
+        message: e.to_string(),
+        fields: FieldErrors::new(),
+    })?;
     let checkout = validate(state.catalog(), body)?;
-    let items_json = serde_json::to_string(&checkout.lines)
-        .map_err(|e| ApiError::Internal(format!("serialising the cart: {e}")))?;
-    let (id, order_number) = insert_order(&state, &checkout, &items_json).await?;
+    let created = match key {
+        None => {
+            let (id, order_number) = insert_order(&state, &checkout).await?;
+            open_session(&state, id, order_number, &checkout).await?
+        }
+        Some(key) => idempotent_checkout(&state, &key, &request_hash, &checkout).await?,
+    };
+    Ok(Json(created))
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/checkout", post(create_checkout))
+}
+
+/// Opens the Points session for a stored order and records its URL.
+async fn open_session(
+    state: &AppState,
+    id: i64,
+    order_number: OrderNumber,
+    checkout: &ValidCheckout,
+) -> Result<CheckoutCreated, ApiError> {
     // Config::validate proved this works; a failure here is ours, so it stays opaque.
     let callback_url = state
         .config
         .callback_url(&order_number)
         .map_err(|e| ApiError::Internal(format!("building the callback URL: {e:#}")))?;
-
     let request = CheckoutRequest {
         total_price: checkout.total,
         order_number: order_number.clone(),
-        phone_number: checkout.phone,
+        phone_number: checkout.phone.clone(),
         name: None,
         shipping_amount: None,
         tax_amount: None,
@@ -109,24 +141,71 @@ async fn create_checkout(
         callback_url: Some(callback_url.to_string()),
     };
     let session = state.points.send(&CreateCheckout(request)).await?;
-    orders::set_checkout_url(&state.db, id, &session.checkout_url, &db::now()).await?;
+    orders::set_checkout_url(&*state.db, id, &session.checkout_url, &db::now()).await?;
     tracing::info!(%order_number, total = %checkout.total, "checkout session created");
-    Ok(Json(CheckoutCreated {
+    Ok(CheckoutCreated {
         order_number: order_number.to_string(),
         checkout_url: session.checkout_url,
-    }))
+    })
 }
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/checkout", post(create_checkout))
+/// A checkout under an `Idempotency-Key`: the first request holds the key and does the work;
+/// a retry with the same body waits for it and gets the same answer; another body is a 409.
+async fn idempotent_checkout(
+    state: &AppState,
+    key: &str,
+    request_hash: &str,
+    checkout: &ValidCheckout,
+) -> Result<CheckoutCreated, ApiError> {
+    let existing = match key::hold(state, key, request_hash).await? {
+        Held::Replay(created) => return Ok(created),
+        Held::Holding { order_number } => order_number,
+    };
+    let result = async {
+        let (id, order_number) = match existing {
+            // A previous attempt created the order and then failed: Points answers a repeated
+            // `order_number` on an open checkout with a new URL for the same order (API.md §12).
+            Some(number) => {
+                let order = orders::find_by_number(&*state.db, &number)
+                    .await?
+                    .ok_or_else(|| {
+                        ApiError::Internal(format!("idempotent order {number} is gone"))
+                    })?;
+                (order.id, order.order_number)
+            }
+            None => {
+                let (id, number) = insert_order(state, checkout).await?;
+                idempotency::set_order(&*state.db, key, number.as_str()).await?;
+                (id, number)
+            }
+        };
+        open_session(state, id, order_number, checkout).await
+    }
+    .await;
+    match result {
+        Ok(created) => {
+            let response = serde_json::to_string(&created)
+                .map_err(|e| ApiError::Internal(format!("serialising the response: {e}")))?;
+            idempotency::complete(&*state.db, key, &response).await?;
+            Ok(created)
+        }
+        Err(error) => {
+            if let Err(e) = idempotency::release(&*state.db, key).await {
+                tracing::error!(error = %e, "could not release an idempotency key");
+            }
+            Err(error)
+        }
+    }
 }
 
 /// Stores the pending order under a fresh number; a collision (40 random bits) just draws again.
 async fn insert_order(
     state: &AppState,
     checkout: &ValidCheckout,
-    items_json: &str,
 ) -> Result<(i64, OrderNumber), ApiError> {
+    let items_json = serde_json::to_string(&checkout.lines)
+        .map_err(|e| ApiError::Internal(format!("serialising the cart: {e}")))?;
+    let items_json = items_json.as_str();
     let mut attempts = 0;
     loop {
         let order_number = order_number::generate(OffsetDateTime::now_utc());
@@ -136,7 +215,7 @@ async fn insert_order(
             lang: checkout.lang,
             items_json,
         };
-        match orders::insert(&state.db, &new, &db::now()).await {
+        match orders::insert(&*state.db, &new, &db::now()).await {
             Ok(id) => return Ok((id, order_number)),
             Err(orders::InsertError::Taken) if attempts < 3 => attempts += 1,
             Err(orders::InsertError::Taken) => {

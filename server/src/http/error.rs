@@ -23,6 +23,10 @@ pub enum ApiError {
     /// 404.
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// 409: the request conflicts with an earlier one (an `Idempotency-Key` reused with
+    /// another body, or still in progress); the text says which.
+    #[error("{0}")]
+    Conflict(String),
     /// 413: over the body limit.
     #[error("request body too large")]
     PayloadTooLarge,
@@ -79,6 +83,7 @@ impl ApiError {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,

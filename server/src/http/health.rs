@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::{ApiError, AppState};
 
 async fn healthz(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    sqlx::query("SELECT 1").execute(&state.db).await?;
+    sqlx::query("SELECT 1").execute(&*state.db).await?;
     Ok(Json(json!({ "status": "ok" })))
 }
 

@@ -4,6 +4,7 @@
 pub mod checkout;
 pub mod error;
 pub mod health;
+pub mod idempotency;
 pub mod orders;
 pub mod webhooks;
 
@@ -33,6 +34,8 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct AppState {
     pub db: Pool,
     pub points: PointsClient,
+    /// For the return page's lookups: one short attempt, since the page polls again anyway.
+    pub lookup: PointsClient,
     pub config: Arc<Config>,
     /// Wakes the inbox worker after a new delivery is stored.
     pub inbox_notify: Arc<Notify>,
@@ -43,8 +46,9 @@ impl AppState {
         &self.config.catalog
     }
 
-    pub fn webhook_secret(&self) -> &WebhookSecret {
-        &self.config.webhook_secret
+    /// Every secret a webhook delivery may carry right now (two during a rotation).
+    pub fn webhook_secrets(&self) -> Vec<&WebhookSecret> {
+        self.config.webhook_secrets()
     }
 }
 

@@ -2,7 +2,9 @@
 //!
 //! The handler only verifies, parses and durably stores the delivery in the inbox, then answers
 //! 200 within milliseconds (API.md §6.2 asks for about 2 s); the worker applies it later. A
-//! delivery whose secret is missing or wrong leaves no trace but a 401.
+//! delivery whose secret is missing or wrong leaves no trace but a 401. During a secret rotation
+//! two secrets are accepted. A delivery with the right secret that cannot be read is answered
+//! 400 and kept in `webhook_rejected` for inspection; it is never processed.
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request, State};
@@ -14,7 +16,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{ApiError, AppState};
-use crate::db::{self, inbox};
+use crate::db::{self, inbox, rejected};
 
 pub const SECRET_HEADER: &str = "x-webhook-secret";
 pub const EVENT_HEADER: &str = "x-webhook-event";
@@ -30,6 +32,13 @@ pub struct UnverifiedWebhook {
 /// A value that came from a delivery carrying the right secret.
 #[derive(Debug)]
 pub struct Verified<T>(T);
+
+/// The bytes and headers of a delivery that carried the right secret, not yet parsed.
+#[derive(Debug)]
+pub struct VerifiedBody {
+    headers: HeaderMap,
+    body: Bytes,
+}
 
 /// What the inbox stores for one delivery.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,14 +67,35 @@ impl<S: Send + Sync> FromRequest<S> for UnverifiedWebhook {
 }
 
 impl UnverifiedWebhook {
-    /// Checks `X-Webhook-Secret` in constant time, then reads the delivery: 401 before anything
-    /// else, 400 for a body that is not a well-formed event.
-    pub fn verify(self, secret: &WebhookSecret) -> Result<Verified<Delivery>, ApiError> {
+    /// Checks `X-Webhook-Secret` in constant time against every active secret: 401 if it is
+    /// missing or matches none.
+    pub fn verify(self, secrets: &[&WebhookSecret]) -> Result<Verified<VerifiedBody>, ApiError> {
         let presented = self.headers.get(SECRET_HEADER).map(|v| v.as_bytes());
-        if !presented.is_some_and(|p| secret.verify(p)) {
+        if !presented.is_some_and(|p| matches_any(secrets, p)) {
             return Err(ApiError::Unauthorized);
         }
-        parse(&self.headers, &self.body).map(Verified)
+        Ok(Verified(VerifiedBody {
+            headers: self.headers,
+            body: self.body,
+        }))
+    }
+}
+
+impl Verified<VerifiedBody> {
+    /// Reads the delivery: 400 for a body that is not a well-formed event.
+    pub fn parse(&self) -> Result<Verified<Delivery>, ApiError> {
+        parse(&self.0.headers, &self.0.body).map(Verified)
+    }
+
+    pub fn body(&self) -> &[u8] {
+        &self.0.body
+    }
+
+    pub fn event_header(&self) -> Option<&str> {
+        self.0
+            .headers
+            .get(EVENT_HEADER)
+            .and_then(|v| v.to_str().ok())
     }
 }
 
@@ -75,19 +105,45 @@ impl<T> Verified<T> {
     }
 }
 
+/// Compares `presented` with every secret, always all of them and without short-circuiting,
+/// so the time taken does not tell which secret (if any) matched.
+fn matches_any(secrets: &[&WebhookSecret], presented: &[u8]) -> bool {
+    secrets
+        .iter()
+        .fold(false, |matched, secret| matched | secret.verify(presented))
+}
+
 async fn receive(
     State(state): State<AppState>,
     webhook: UnverifiedWebhook,
 ) -> Result<Json<Received>, ApiError> {
-    let delivery = match webhook.verify(state.webhook_secret()) {
-        Ok(delivery) => delivery.into_inner(),
+    let verified = match webhook.verify(&state.webhook_secrets()) {
+        Ok(verified) => verified,
         Err(error) => {
             tracing::warn!(status = %error.status(), reason = %error, "webhook rejected");
             return Err(error);
         }
     };
+    let delivery = match verified.parse() {
+        Ok(delivery) => delivery.into_inner(),
+        Err(error) => {
+            let reason = error.to_string();
+            rejected::insert(
+                &*state.db,
+                &rejected::Rejected {
+                    body: verified.body(),
+                    event_header: verified.event_header(),
+                    reason: &reason,
+                },
+                &db::now(),
+            )
+            .await?;
+            tracing::warn!(status = %error.status(), reason, "verified webhook unreadable, kept as rejected");
+            return Err(error);
+        }
+    };
     let stored = inbox::insert(
-        &state.db,
+        &*state.db,
         &inbox::NewDelivery {
             order_uuid: &delivery.key,
             event: delivery.event.as_str(),
@@ -216,10 +272,26 @@ mod tests {
     const APPROVED: &str = r#"{"event":"approved","order":{"id":"550E8400-E29B-41D4-A716-446655440000","order_number":"PK-1","order_status":"approved"}}"#;
 
     #[test]
+    fn either_secret_verifies_during_a_rotation() {
+        let current = WebhookSecret::new("new-secret");
+        let previous = WebhookSecret::new("old-secret-longer");
+        let check = |presented: Option<&str>, ok: bool| {
+            let result = unverified(presented, APPROVED).verify(&[&current, &previous]);
+            assert_eq!(result.is_ok(), ok, "{presented:?}");
+        };
+        check(Some("new-secret"), true);
+        check(Some("old-secret-longer"), true);
+        check(Some("old-secret"), false);
+        check(Some("new-secret-longer"), false);
+        check(None, false);
+        assert!(!matches_any(&[], b"anything"));
+    }
+
+    #[test]
     fn only_the_exact_secret_verifies() {
         let secret = WebhookSecret::new("s3cret");
         let check = |presented: Option<&str>, ok: bool| {
-            let result = unverified(presented, APPROVED).verify(&secret);
+            let result = unverified(presented, APPROVED).verify(&[&secret]);
             assert_eq!(result.is_ok(), ok, "{presented:?}");
         };
         check(Some("s3cret"), true);

@@ -8,11 +8,11 @@ use std::time::Duration;
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{Value, json};
-use sqlx::sqlite::SqlitePoolOptions;
-use sqlx::{Row, SqlitePool};
+use sqlx::any::AnyPoolOptions;
+use sqlx::{AnyPool, Row};
 use tokio::net::TcpListener;
 
 pub const PUBLIC_KEY: &str = "pk_test_public";
@@ -28,28 +28,68 @@ pub struct TestApp {
     /// `http://127.0.0.1:PORT`
     pub address: String,
     pub http: reqwest::Client,
-    /// A separate pool on the server's own SQLite file, for assertions.
-    pub db: SqlitePool,
+    /// A separate pool on the server's own database, for assertions.
+    pub db: AnyPool,
+    pub database_url: String,
     pub points: FakePoints,
     pub webhook_secret: String,
     _app: server::App,
     _dir: TempDir,
+    _postgres: Option<FreshDatabase>,
+}
+
+/// What differs between test servers.
+#[derive(Debug, Default)]
+pub struct Options {
+    /// Defaults to a fresh SQLite file.
+    pub database_url: Option<String>,
+    /// A second accepted webhook secret (rotation).
+    pub previous_webhook_secret: Option<String>,
+    /// Another test server's fake Points, to share it.
+    pub points: Option<FakePoints>,
+    /// Another test server's webhook secret, to share it.
+    pub webhook_secret: Option<String>,
 }
 
 pub async fn spawn_app() -> TestApp {
-    let points = FakePoints::spawn().await;
+    spawn_app_with(Options::default()).await
+}
+
+pub async fn spawn_app_with(options: Options) -> TestApp {
+    let points = match options.points {
+        Some(points) => points,
+        None => FakePoints::spawn().await,
+    };
     let dir = TempDir::new();
-    let database_url = format!("sqlite://{}", dir.path.join("server.db").display());
-    let webhook_secret = format!("whsec{}", uuid::Uuid::new_v4().simple());
+    let mut postgres = None;
+    let database_url = match options.database_url {
+        Some(url) => url,
+        None if std::env::var("POINTS_TEST_DATABASE").is_ok_and(|v| v == "postgres") => {
+            let fresh = FreshDatabase::create()
+                .await
+                .expect("POINTS_TEST_DATABASE=postgres needs a reachable Postgres");
+            let url = fresh.url.clone();
+            postgres = Some(fresh);
+            url
+        }
+        None => format!("sqlite://{}", dir.path.join("server.db").display()),
+    };
+    let webhook_secret = options
+        .webhook_secret
+        .unwrap_or_else(|| format!("whsec{}", uuid::Uuid::new_v4().simple()));
     let config = server::Config {
         database_url: database_url.clone(),
         points_base_url: points.base_url.clone(),
         public_key: PUBLIC_KEY.into(),
         private_key: protocol::ApiKey::new(PRIVATE_KEY),
         webhook_secret: protocol::WebhookSecret::new(webhook_secret.clone()),
+        previous_webhook_secret: options
+            .previous_webhook_secret
+            .map(protocol::WebhookSecret::new),
         public_url: PUBLIC_URL.into(),
         return_path: "/return.html".into(),
         catalog: server::Catalog::from_json(CATALOG).expect("test catalog"),
+        mode: server::config::Mode::Development,
     };
     let app = server::App::start(config).await.expect("app starts");
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -60,7 +100,8 @@ pub async fn spawn_app() -> TestApp {
         router,
         std::future::pending(),
     ));
-    let db = SqlitePoolOptions::new()
+    sqlx::any::install_default_drivers();
+    let db = AnyPoolOptions::new()
         .max_connections(2)
         .connect(&database_url)
         .await
@@ -69,10 +110,12 @@ pub async fn spawn_app() -> TestApp {
         address,
         http: reqwest::Client::new(),
         db,
+        database_url,
         points,
         webhook_secret,
         _app: app,
         _dir: dir,
+        _postgres: postgres,
     }
 }
 
@@ -97,6 +140,41 @@ impl TestApp {
             .as_str()
             .expect("order_number")
             .to_owned()
+    }
+
+    /// A checkout with an `Idempotency-Key`.
+    pub async fn post_checkout_with_key(&self, key: &str, body: &Value) -> reqwest::Response {
+        self.http
+            .post(format!("{}/api/checkout", self.address))
+            .header("idempotency-key", key)
+            .json(body)
+            .send()
+            .await
+            .expect("checkout request")
+    }
+
+    /// `GET /api/orders/{order_number}?{query}`.
+    pub async fn get_order_with(&self, order_number: &str, query: &str) -> Value {
+        let response = self
+            .http
+            .get(format!(
+                "{}/api/orders/{order_number}?{query}",
+                self.address
+            ))
+            .send()
+            .await
+            .expect("order request");
+        assert_eq!(response.status(), 200);
+        response.json().await.expect("json")
+    }
+
+    /// `SELECT COUNT(*)` of whatever `from_where` says (`orders`, `webhook_rejected WHERE …`).
+    pub async fn count(&self, from_where: &str) -> i64 {
+        sqlx::query(&format!("SELECT COUNT(*) AS n FROM {from_where}"))
+            .fetch_one(&self.db)
+            .await
+            .expect("count")
+            .get("n")
     }
 
     pub async fn get_order(&self, order_number: &str) -> reqwest::Response {
@@ -237,6 +315,13 @@ pub struct ReceivedCheckout {
     pub body: Value,
 }
 
+/// What the fake Points saw on one `GET /v1/orders/{uuid}`.
+#[derive(Debug, Clone)]
+pub struct ReceivedLookup {
+    pub uuid: String,
+    pub api_key_header: Option<String>,
+}
+
 /// How the fake Points answers checkout.
 #[derive(Debug, Clone, Copy)]
 pub enum Answer {
@@ -244,7 +329,8 @@ pub enum Answer {
     Status(u16),
 }
 
-/// A minimal stand-in for Points: `POST /api/v1/orders/checkout/{publicKey}` only.
+/// A minimal stand-in for Points: `POST /api/v1/orders/checkout/{publicKey}` and
+/// `GET /api/v1/orders/{uuid}` (answering what [`FakePoints::put_order`] stored, else 404).
 #[derive(Debug, Clone)]
 pub struct FakePoints {
     /// `http://127.0.0.1:PORT/api`
@@ -255,17 +341,24 @@ pub struct FakePoints {
 #[derive(Debug)]
 struct FakeState {
     received: Vec<ReceivedCheckout>,
+    lookups: Vec<ReceivedLookup>,
+    orders: std::collections::HashMap<String, Value>,
     answer: Answer,
+    delay: Duration,
 }
 
 impl FakePoints {
-    async fn spawn() -> Self {
+    pub async fn spawn() -> Self {
         let state = Arc::new(Mutex::new(FakeState {
             received: Vec::new(),
+            lookups: Vec::new(),
+            orders: std::collections::HashMap::new(),
             answer: Answer::Session,
+            delay: Duration::ZERO,
         }));
         let router = Router::new()
             .route("/api/v1/orders/checkout/{public_key}", post(fake_checkout))
+            .route("/api/v1/orders/{uuid}", get(fake_get_order))
             .with_state(state.clone());
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind fake");
         let base_url = format!("http://{}/api", listener.local_addr().expect("addr"));
@@ -277,9 +370,54 @@ impl FakePoints {
         self.state.lock().expect("lock").answer = answer;
     }
 
+    /// Makes checkout answer only after `delay`, so concurrent requests overlap.
+    pub fn delay_checkout(&self, delay: Duration) {
+        self.state.lock().expect("lock").delay = delay;
+    }
+
     pub fn received(&self) -> Vec<ReceivedCheckout> {
         self.state.lock().expect("lock").received.clone()
     }
+
+    /// Makes `GET /v1/orders/{uuid}` answer this order resource (keyed by its `uuid`).
+    pub fn put_order(&self, resource: Value) {
+        let uuid = resource["uuid"].as_str().expect("resource uuid").to_owned();
+        self.state
+            .lock()
+            .expect("lock")
+            .orders
+            .insert(uuid, resource);
+    }
+
+    pub fn lookups(&self) -> Vec<ReceivedLookup> {
+        self.state.lock().expect("lock").lookups.clone()
+    }
+}
+
+/// An order as `GET /v1/orders/{uuid}` returns it (API.md §3.1); `order_type` 1 earning,
+/// 2 replacing.
+pub fn order_resource(uuid: &str, order_number: &str, status: &str, order_type: u8) -> Value {
+    json!({
+        "id": 42,
+        "uuid": uuid,
+        "reference_number": "REF-2026-000042",
+        "order_status": status,
+        "status_label": "New",
+        "custom_status": null,
+        "order_number": order_number,
+        "type": order_type,
+        "total_price": 150.75,
+        "total_points": 5025,
+        "metadata": null,
+        "date": "2026-04-18",
+        "time": "10:00:00",
+        "since": "1 minute ago",
+        "settlement_status": null,
+        "status": 1,
+        "created_at": "2026-04-18T10:00:00.000Z",
+        "updated_at": "2026-04-18T10:05:12.000Z",
+        "items": null
+    })
 }
 
 async fn fake_checkout(
@@ -288,20 +426,24 @@ async fn fake_checkout(
     headers: HeaderMap,
     Json(body): Json<Value>,
 ) -> (StatusCode, Json<Value>) {
-    let mut state = state.lock().expect("lock");
-    state.received.push(ReceivedCheckout {
-        public_key,
-        api_key_header: headers
-            .get("x-api-key")
-            .map(|v| v.to_str().unwrap_or_default().to_owned()),
-        body: body.clone(),
-    });
-    match state.answer {
+    let (count, answer, delay) = {
+        let mut state = state.lock().expect("lock");
+        state.received.push(ReceivedCheckout {
+            public_key,
+            api_key_header: headers
+                .get("x-api-key")
+                .map(|v| v.to_str().unwrap_or_default().to_owned()),
+            body: body.clone(),
+        });
+        (state.received.len(), state.answer, state.delay)
+    };
+    tokio::time::sleep(delay).await;
+    match answer {
         Answer::Session => (
             StatusCode::OK,
             Json(json!({
                 "status": true, "message": "", "appended_data": {},
-                "data": { "checkout_url": format!("https://pay.example/session/{}", state.received.len()) }
+                "data": { "checkout_url": format!("https://pay.example/session/{count}") }
             })),
         ),
         Answer::Status(code) => (
@@ -316,16 +458,133 @@ async fn fake_checkout(
     }
 }
 
+async fn fake_get_order(
+    State(state): State<Arc<Mutex<FakeState>>>,
+    Path(uuid): Path<String>,
+    headers: HeaderMap,
+) -> (StatusCode, Json<Value>) {
+    let mut state = state.lock().expect("lock");
+    let api_key_header = headers
+        .get("x-api-key")
+        .map(|v| v.to_str().unwrap_or_default().to_owned());
+    state.lookups.push(ReceivedLookup {
+        uuid: uuid.clone(),
+        api_key_header: api_key_header.clone(),
+    });
+    if api_key_header.as_deref() != Some(PRIVATE_KEY) {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(
+                json!({"status": false, "message": "Invalid or inactive API key", "appended_data": {}}),
+            ),
+        );
+    }
+    match state.orders.get(&uuid) {
+        Some(resource) => (
+            StatusCode::OK,
+            Json(json!({"status": true, "message": "", "appended_data": {}, "data": resource})),
+        ),
+        None => (
+            StatusCode::NOT_FOUND,
+            Json(json!({"status": false, "message": "Order not found", "appended_data": {}})),
+        ),
+    }
+}
+
+const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+/// A Postgres database created for one test and dropped (with its connections) on drop.
+pub struct FreshDatabase {
+    admin_url: String,
+    name: String,
+    pub url: String,
+}
+
+impl FreshDatabase {
+    /// A new database on `POINTS_TEST_POSTGRES_URL` (default
+    /// `postgres://postgres@127.0.0.1:5432/test`); `None`, after printing why, when Postgres is
+    /// not reachable.
+    pub async fn create() -> Option<FreshDatabase> {
+        let admin_url = std::env::var("POINTS_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| DEFAULT_POSTGRES_URL.to_owned());
+        sqlx::any::install_default_drivers();
+        let connect = AnyPoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(3))
+            .connect(&admin_url);
+        let admin = match tokio::time::timeout(Duration::from_secs(5), connect).await {
+            Ok(Ok(pool)) => pool,
+            Ok(Err(e)) => {
+                println!("skipping Postgres tests: cannot connect to {admin_url}: {e}");
+                return None;
+            }
+            Err(_) => {
+                println!("skipping Postgres tests: {admin_url} did not answer in 5 s");
+                return None;
+            }
+        };
+        let name = format!("points_kit_{}", uuid::Uuid::new_v4().simple());
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&admin)
+            .await
+            .expect("CREATE DATABASE (the test role needs CREATEDB)");
+        admin.close().await;
+        let base = admin_url
+            .rsplit_once('/')
+            .map_or(admin_url.as_str(), |(base, _)| base);
+        let url = format!("{base}/{name}");
+        Some(FreshDatabase {
+            admin_url,
+            name,
+            url,
+        })
+    }
+}
+
+impl Drop for FreshDatabase {
+    fn drop(&mut self) {
+        // Drop cannot await, and the test's runtime may be shutting down: use a runtime of its own.
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async {
+                let admin = AnyPoolOptions::new()
+                    .max_connections(1)
+                    .connect(&admin_url)
+                    .await?;
+                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&admin)
+                    .await?;
+                admin.close().await;
+                Ok::<_, sqlx::Error>(())
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(()))) {
+            eprintln!("could not drop the test database {}", self.name);
+        }
+    }
+}
+
 /// A directory removed on drop.
 pub struct TempDir {
     path: PathBuf,
 }
 
 impl TempDir {
-    fn new() -> Self {
+    pub fn new() -> Self {
         let path = std::env::temp_dir().join(format!("points-kit-server-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&path).expect("create temp dir");
         TempDir { path }
+    }
+}
+
+impl TempDir {
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
     }
 }
 

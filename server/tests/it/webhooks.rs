@@ -1,7 +1,7 @@
 use serde_json::{Value, json};
 use sqlx::Row;
 
-use crate::helpers::{eventually, new_uuid, order_event, spawn_app};
+use crate::helpers::{Options, eventually, new_uuid, order_event, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn missing_secret_is_401_and_stores_nothing() {
@@ -165,7 +165,7 @@ async fn a_refund_delivered_before_the_approval_still_wins() {
 }
 
 #[tokio::test]
-async fn malformed_json_is_400_and_stores_nothing() {
+async fn malformed_but_verified_is_400_and_kept_as_rejected_never_processed() {
     let app = spawn_app().await;
     let secret = app.webhook_secret.clone();
     let cases = [
@@ -181,6 +181,7 @@ async fn malformed_json_is_400_and_stores_nothing() {
             order_event("approved", "PK-1", &new_uuid(), "approved").to_string(),
         ),
     ];
+    let count = cases.len();
     for (header, body) in cases {
         let response = app
             .post_webhook_raw(Some(&secret), header, body.clone())
@@ -193,6 +194,89 @@ async fn malformed_json_is_400_and_stores_nothing() {
         );
     }
     assert_eq!(app.inbox_count().await, 0);
+    let rows = sqlx::query("SELECT body, reason FROM webhook_rejected ORDER BY id")
+        .fetch_all(&app.db)
+        .await
+        .expect("rejected rows");
+    assert_eq!(rows.len(), count);
+    assert_eq!(rows[0].get::<Vec<u8>, _>("body"), b"{not json");
+    assert!(!rows[0].get::<String, _>("reason").is_empty());
+
+    // Without the secret, the same garbage leaves no trace at all.
+    let response = app.post_webhook_raw(Some("wrong"), None, "{not json").await;
+    assert_eq!(response.status(), 401);
+    assert_eq!(
+        app.count("webhook_rejected").await,
+        i64::try_from(count).expect("small")
+    );
+}
+
+#[tokio::test]
+async fn both_secrets_are_accepted_during_a_rotation() {
+    let app = spawn_app_with(Options {
+        previous_webhook_secret: Some("the-old-secret".into()),
+        ..Options::default()
+    })
+    .await;
+    let order_number = app.checkout_one_oud().await;
+    let uuid = new_uuid();
+    let approved = order_event("approved", &order_number, &uuid, "approved").to_string();
+    let refunded = order_event("refunded", &order_number, &uuid, "fully_refunded").to_string();
+
+    let old = app
+        .post_webhook_raw(Some("the-old-secret"), Some("approved"), approved)
+        .await;
+    let new = app
+        .post_webhook_raw(
+            Some(&app.webhook_secret),
+            Some("refunded"),
+            refunded.clone(),
+        )
+        .await;
+    let neither = app
+        .post_webhook_raw(Some("the-old-secreT"), Some("refunded"), refunded)
+        .await;
+
+    assert_eq!(old.status(), 200);
+    assert_eq!(new.status(), 200);
+    assert_eq!(neither.status(), 401);
+    assert_eq!(app.inbox_count().await, 2);
+    app.wait_for_inbox_drained().await;
+    assert_eq!(app.order_state(&order_number).await, "refunded");
+}
+
+#[tokio::test]
+async fn ten_concurrent_copies_make_one_row_and_one_state_change() {
+    // Arrange
+    let app = spawn_app().await;
+    let order_number = app.checkout_one_oud().await;
+    let payload = order_event("approved", &order_number, &new_uuid(), "approved");
+
+    // Act
+    let responses = futures::future::join_all((0..10).map(|_| app.deliver(&payload))).await;
+
+    // Assert
+    assert!(responses.iter().all(|r| r.status() == 200));
+    let mut duplicates = 0;
+    for response in responses {
+        let body: Value = response.json().await.expect("json");
+        duplicates += i32::from(body["duplicate"] == true);
+    }
+    assert_eq!(duplicates, 9);
+    assert_eq!(app.inbox_count().await, 1);
+    app.wait_for_inbox_drained().await;
+    assert_eq!(app.order_state(&order_number).await, "confirmed");
+    assert_eq!(app.count("order_transitions").await, 1);
+    let row = sqlx::query("SELECT source, from_status, to_status FROM order_transitions")
+        .fetch_one(&app.db)
+        .await
+        .expect("transition");
+    assert_eq!(row.get::<String, _>("source"), "webhook");
+    assert_eq!(row.get::<Option<String>, _>("from_status"), None);
+    assert_eq!(
+        row.get::<Option<String>, _>("to_status").as_deref(),
+        Some("approved")
+    );
 }
 
 #[tokio::test]

@@ -1,0 +1,95 @@
+//! The optional TOML layer of the configuration (`POINTS_CONFIG`), documented key by key in
+//! `server/config.default.toml`.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use anyhow::Context;
+
+/// The keys of the TOML file, each the lower-case variable name without `POINTS_`.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct FileConfig {
+    pub(super) mode: Option<String>,
+    pub(super) listen_addr: Option<String>,
+    pub(super) database_url: Option<String>,
+    base_url: Option<String>,
+    public_key: Option<String>,
+    private_key: Option<String>,
+    private_key_file: Option<String>,
+    webhook_secret: Option<String>,
+    webhook_secret_file: Option<String>,
+    webhook_secret_previous: Option<String>,
+    webhook_secret_previous_file: Option<String>,
+    public_url: Option<String>,
+    pub(super) return_path: Option<String>,
+    catalog: Option<String>,
+}
+
+/// Secrets that may be given directly or as a file; a layer that sets either form replaces
+/// both forms of the layer below.
+const SECRETS: [&str; 3] = [
+    "POINTS_PRIVATE_KEY",
+    "POINTS_WEBHOOK_SECRET",
+    "POINTS_WEBHOOK_SECRET_PREVIOUS",
+];
+
+/// `env` over the TOML file named by `POINTS_CONFIG` in `env` (if any): a lookup that answers
+/// the environment's value, else the file's. Relative paths in the file are relative to it.
+pub fn layered(
+    env: impl Fn(&str) -> Option<String>,
+) -> anyhow::Result<impl Fn(&str) -> Option<String>> {
+    let mut file = HashMap::new();
+    if let Some(path) = env("POINTS_CONFIG").filter(|p| !p.trim().is_empty()) {
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading the config file {path} (POINTS_CONFIG)"))?;
+        let parsed: FileConfig =
+            toml::from_str(&text).with_context(|| format!("parsing the config file {path}"))?;
+        let dir = Path::new(&path)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let relative = |value: String| dir.join(value).display().to_string();
+        let entries = [
+            ("POINTS_MODE", parsed.mode),
+            ("POINTS_SERVER_ADDR", parsed.listen_addr),
+            ("DATABASE_URL", parsed.database_url),
+            ("POINTS_BASE_URL", parsed.base_url),
+            ("POINTS_PUBLIC_KEY", parsed.public_key),
+            ("POINTS_PRIVATE_KEY", parsed.private_key),
+            (
+                "POINTS_PRIVATE_KEY_FILE",
+                parsed.private_key_file.map(relative),
+            ),
+            ("POINTS_WEBHOOK_SECRET", parsed.webhook_secret),
+            (
+                "POINTS_WEBHOOK_SECRET_FILE",
+                parsed.webhook_secret_file.map(relative),
+            ),
+            (
+                "POINTS_WEBHOOK_SECRET_PREVIOUS",
+                parsed.webhook_secret_previous,
+            ),
+            (
+                "POINTS_WEBHOOK_SECRET_PREVIOUS_FILE",
+                parsed.webhook_secret_previous_file.map(relative),
+            ),
+            ("POINTS_PUBLIC_URL", parsed.public_url),
+            ("POINTS_RETURN_PATH", parsed.return_path),
+            ("POINTS_CATALOG", parsed.catalog.map(relative)),
+        ];
+        file.extend(
+            entries
+                .into_iter()
+                .filter_map(|(name, value)| Some((name.to_owned(), value?))),
+        );
+        for name in SECRETS {
+            let file_var = format!("{name}_FILE");
+            if env(name).is_some() || env(&file_var).is_some() {
+                file.remove(name);
+                file.remove(&file_var);
+            }
+        }
+    }
+    Ok(move |name: &str| env(name).or_else(|| file.get(name).cloned()))
+}

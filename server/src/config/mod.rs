@@ -1,0 +1,505 @@
+//! Typed configuration, validated once at start-up.
+//!
+//! The binary loads it in layers ([`Config::from_env`]): defaults, then the optional TOML file
+//! named by `POINTS_CONFIG` (every key documented in `server/config.default.toml`), then
+//! `POINTS_*` environment variables, each layer overriding the one before. The e2e harness and
+//! the demo build the struct directly. Secrets can come from files (`…_FILE`, `…_file`) so they
+//! need not sit in the environment of every child process.
+
+use std::net::SocketAddr;
+
+use anyhow::{Context, bail, ensure};
+use protocol::{ApiKey, OrderNumber, WebhookSecret};
+use url::Url;
+
+use crate::Catalog;
+
+mod file;
+
+#[cfg(test)]
+use file::FileConfig;
+pub use file::layered;
+
+/// The default database: a SQLite file next to the working directory, created on first start.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://points-kit.db";
+/// The storefront page Points sends the shopper back to.
+pub const DEFAULT_RETURN_PATH: &str = "/return.html";
+/// Where the binary listens unless `POINTS_SERVER_ADDR` says otherwise.
+pub const DEFAULT_SERVER_ADDR: &str = "127.0.0.1:8080";
+
+/// Everything the server needs. `Debug` is safe: the private key and webhook secrets print as
+/// `[redacted]`, so does a password in the database URL, and the public key is browser-safe by
+/// design (API.md §8.1).
+#[derive(Clone)]
+pub struct Config {
+    /// e.g. `sqlite://points-kit.db` (the file is created if missing and opened in WAL mode) or
+    /// `postgres://user:password@host:5432/db`.
+    pub database_url: String,
+    /// The Points API base, e.g. `https://business.papp.sa/api` or the sandbox's
+    /// `http://127.0.0.1:PORT/api`.
+    pub points_base_url: String,
+    /// Used in the checkout path only.
+    pub public_key: String,
+    /// Sent as `x-api-key` on every other call.
+    pub private_key: ApiKey,
+    /// Expected in `X-Webhook-Secret` on every webhook delivery.
+    pub webhook_secret: WebhookSecret,
+    /// During a rotation, the secret being retired: deliveries carrying it are still accepted.
+    pub previous_webhook_secret: Option<WebhookSecret>,
+    /// The storefront origin, e.g. `https://shop.example`; the base of `callback_url`.
+    pub public_url: String,
+    /// Appended to `public_url` for `callback_url`, e.g. `/return.html`.
+    pub return_path: String,
+    pub catalog: Catalog,
+    /// [`Mode::Production`] refuses configurations that only make sense in development.
+    pub mode: Mode,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &redact_password(&self.database_url))
+            .field("points_base_url", &self.points_base_url)
+            .field("public_key", &self.public_key)
+            .field("private_key", &self.private_key)
+            .field("webhook_secret", &self.webhook_secret)
+            .field("previous_webhook_secret", &self.previous_webhook_secret)
+            .field("public_url", &self.public_url)
+            .field("return_path", &self.return_path)
+            .field("catalog", &self.catalog)
+            .field("mode", &self.mode)
+            .finish()
+    }
+}
+
+/// The URL with any password replaced by `[redacted]`.
+fn redact_password(url: &str) -> String {
+    match Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("[redacted]"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// How strict start-up is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// Anything that works: a local sandbox, plain-HTTP storefront.
+    #[default]
+    Development,
+    /// Refuses a sandbox or local Points base URL, missing keys and a plain-HTTP public URL.
+    Production,
+}
+
+impl Mode {
+    pub fn parse(text: &str) -> Option<Mode> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "development" | "dev" => Some(Mode::Development),
+            "production" | "prod" => Some(Mode::Production),
+            _ => None,
+        }
+    }
+}
+
+impl Config {
+    /// Reads the configuration from the environment:
+    ///
+    /// | Variable | Required | Meaning |
+    /// |---|---|---|
+    /// | `POINTS_BASE_URL` | yes | Points API base URL |
+    /// | `POINTS_PUBLIC_KEY` | yes | merchant public key |
+    /// | `POINTS_PRIVATE_KEY` or `POINTS_PRIVATE_KEY_FILE` | yes | merchant private key |
+    /// | `POINTS_WEBHOOK_SECRET` or `POINTS_WEBHOOK_SECRET_FILE` | yes | webhook shared secret |
+    /// | `POINTS_PUBLIC_URL` | yes | storefront origin for `callback_url` |
+    /// | `POINTS_CATALOG` | yes | path of the catalog JSON file |
+    /// | `POINTS_WEBHOOK_SECRET_PREVIOUS` or `…_FILE` | no | retired secret, during a rotation |
+    /// | `POINTS_RETURN_PATH` | no, `/return.html` | return page path |
+    /// | `POINTS_MODE` | no, `development` | `production` adds the checks below |
+    /// | `POINTS_SERVER_ADDR` | no, `127.0.0.1:8080` | listen address (binary only) |
+    /// | `DATABASE_URL` | no, `sqlite://points-kit.db` | SQLite file or `postgres://…` |
+    /// | `POINTS_CONFIG` | no | a TOML file under the environment |
+    ///
+    /// Every variable but `POINTS_CONFIG` may also be set in that TOML file under its lower-case
+    /// name without `POINTS_` (`private_key_file = "…"`; `listen_addr` for `POINTS_SERVER_ADDR`,
+    /// `database_url` for `DATABASE_URL`); the environment wins. `POINTS_MODE=production`
+    /// (`mode = "production"`) refuses sandbox or local Points, and plain-HTTP URLs.
+    pub fn from_env() -> anyhow::Result<Self> {
+        Self::from_lookup(layered(|name| std::env::var(name).ok())?)
+    }
+
+    /// [`Config::from_env`] over any lookup, so it can be tested without touching the process
+    /// environment. The lookup already includes the file layer (see [`layered`]).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+        let required = |name: &str| get(name).with_context(|| format!("{name} is not set"));
+        let catalog_path = required("POINTS_CATALOG")?;
+        let catalog_text = std::fs::read_to_string(&catalog_path)
+            .with_context(|| format!("reading the catalog file {catalog_path}"))?;
+        let config = Config {
+            database_url: get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
+            points_base_url: required("POINTS_BASE_URL")?,
+            public_key: required("POINTS_PUBLIC_KEY")?,
+            private_key: ApiKey::new(secret(&get, "POINTS_PRIVATE_KEY")?),
+            webhook_secret: WebhookSecret::new(secret(&get, "POINTS_WEBHOOK_SECRET")?),
+            previous_webhook_secret: optional_secret(&get, "POINTS_WEBHOOK_SECRET_PREVIOUS")?
+                .map(WebhookSecret::new),
+            public_url: required("POINTS_PUBLIC_URL")?,
+            return_path: get("POINTS_RETURN_PATH")
+                .unwrap_or_else(|| DEFAULT_RETURN_PATH.to_owned()),
+            catalog: Catalog::from_json(&catalog_text)
+                .with_context(|| format!("loading the catalog {catalog_path}"))?,
+            mode: match get("POINTS_MODE") {
+                None => Mode::default(),
+                Some(text) => Mode::parse(&text).with_context(|| {
+                    format!("POINTS_MODE {text:?} is neither development nor production")
+                })?,
+            },
+        };
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks what can be checked before connecting anywhere. [`crate::App::start`] calls it.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        let base = Url::parse(&self.points_base_url).context("POINTS_BASE_URL is not a URL")?;
+        ensure!(
+            matches!(base.scheme(), "http" | "https"),
+            "POINTS_BASE_URL must be http(s)"
+        );
+        ensure!(
+            !self.public_key.trim().is_empty(),
+            "the public key is empty"
+        );
+        ensure!(
+            !self.private_key.expose().trim().is_empty(),
+            "the private key is empty"
+        );
+        ensure!(
+            !self.webhook_secret.expose().trim().is_empty(),
+            "the webhook secret is empty"
+        );
+        ensure!(
+            self.return_path.starts_with('/'),
+            "the return path must start with '/'"
+        );
+        if let Some(previous) = &self.previous_webhook_secret {
+            ensure!(
+                !previous.expose().trim().is_empty(),
+                "the previous webhook secret is empty"
+            );
+        }
+        let probe = OrderNumber::parse("PK-000000-00000000").context("probe order number")?;
+        self.callback_url(&probe)
+            .context("public URL and return path do not make a callback URL")?;
+        if self.mode == Mode::Production {
+            self.validate_production(&base)?;
+        }
+        Ok(())
+    }
+
+    /// The webhook secrets accepted now: the current one, then the one being retired.
+    pub fn webhook_secrets(&self) -> Vec<&WebhookSecret> {
+        std::iter::once(&self.webhook_secret)
+            .chain(self.previous_webhook_secret.as_ref())
+            .collect()
+    }
+
+    /// What production mode adds: real Points over HTTPS, a storefront over HTTPS.
+    fn validate_production(&self, base: &Url) -> anyhow::Result<()> {
+        let host = base.host_str().unwrap_or_default().to_ascii_lowercase();
+        let local = host == "localhost"
+            || host.ends_with(".localhost")
+            || host
+                .trim_matches(['[', ']'])
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback() || ip.is_unspecified());
+        ensure!(
+            !(host == "sandbox.papp.sa" || host.ends_with(".sandbox.papp.sa")),
+            "production mode refuses the sandbox Points base URL {}: use https://business.papp.sa/api",
+            self.points_base_url
+        );
+        ensure!(
+            !local,
+            "production mode refuses a local Points base URL {} (a sandbox?)",
+            self.points_base_url
+        );
+        ensure!(
+            base.scheme() == "https",
+            "production mode needs an https:// Points base URL, not {}",
+            self.points_base_url
+        );
+        let public = Url::parse(&self.public_url).context("the public URL is not a URL")?;
+        ensure!(
+            public.scheme() == "https",
+            "production mode needs an https:// public URL, not {}",
+            self.public_url
+        );
+        Ok(())
+    }
+
+    /// `{public_url}{return_path}?ref={order_number}`: the merchant's own reference travels in
+    /// the return URL, since Points' own query parameters are undocumented (API.md §4.1, §12).
+    pub fn callback_url(&self, order_number: &OrderNumber) -> anyhow::Result<Url> {
+        let origin = Url::parse(&self.public_url).context("the public URL is not a URL")?;
+        if !matches!(origin.scheme(), "http" | "https") {
+            bail!("the public URL must be http(s)");
+        }
+        let mut url = origin
+            .join(&self.return_path)
+            .context("joining the return path")?;
+        url.query_pairs_mut()
+            .append_pair("ref", order_number.as_str());
+        Ok(url)
+    }
+}
+
+/// The address the binary listens on: `POINTS_SERVER_ADDR` (or `listen_addr` in the file),
+/// default `127.0.0.1:8080`.
+pub fn listen_addr_from_env() -> anyhow::Result<SocketAddr> {
+    let lookup = layered(|name| std::env::var(name).ok())?;
+    let text = lookup("POINTS_SERVER_ADDR").unwrap_or_else(|| DEFAULT_SERVER_ADDR.to_owned());
+    text.parse()
+        .with_context(|| format!("POINTS_SERVER_ADDR {text:?} is not an address"))
+}
+
+/// A secret from `NAME` or from the file named by `NAME_FILE`, never both.
+fn secret(get: &impl Fn(&str) -> Option<String>, name: &str) -> anyhow::Result<String> {
+    optional_secret(get, name)?.with_context(|| format!("{name} or {name}_FILE must be set"))
+}
+
+/// [`secret`] for a secret that may be absent.
+fn optional_secret(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &str,
+) -> anyhow::Result<Option<String>> {
+    let file_var = format!("{name}_FILE");
+    match (get(name), get(&file_var)) {
+        (Some(_), Some(_)) => bail!("set only one of {name} and {file_var}"),
+        (Some(value), None) => Ok(Some(value.trim().to_owned())),
+        (None, Some(path)) => {
+            let value = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading {file_var} ({path})"))?;
+            let value = value.trim().to_owned();
+            ensure!(!value.is_empty(), "{file_var} ({path}) is empty");
+            Ok(Some(value))
+        }
+        (None, None) => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn env_with(catalog: &std::path::Path, extra: &[(&str, &str)]) -> HashMap<String, String> {
+        let mut env: HashMap<String, String> = [
+            ("POINTS_BASE_URL", "http://127.0.0.1:9/api"),
+            ("POINTS_PUBLIC_KEY", "pk_test"),
+            ("POINTS_PRIVATE_KEY", "sk_test"),
+            ("POINTS_WEBHOOK_SECRET", "whsec"),
+            ("POINTS_PUBLIC_URL", "https://shop.example"),
+        ]
+        .into_iter()
+        .chain(extra.iter().copied())
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        env.insert("POINTS_CATALOG".into(), catalog.display().to_string());
+        env
+    }
+
+    fn catalog_file() -> std::path::PathBuf {
+        let path = std::env::temp_dir().join(format!("pk-catalog-{}.json", uuid::Uuid::new_v4()));
+        std::fs::write(
+            &path,
+            r#"{"products":[{"sku":"a","name":{"ar":"أ","en":"A"},"price":"1"}]}"#,
+        )
+        .expect("write catalog");
+        path
+    }
+
+    #[test]
+    fn reads_the_environment_with_defaults() {
+        let path = catalog_file();
+        let env = env_with(&path, &[]);
+        let config = Config::from_lookup(|k| env.get(k).cloned()).expect("valid config");
+        assert_eq!(config.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(config.return_path, "/return.html");
+        let number = OrderNumber::parse("PK-1").expect("valid");
+        assert_eq!(
+            config.callback_url(&number).expect("url").as_str(),
+            "https://shop.example/return.html?ref=PK-1"
+        );
+        assert!(!format!("{config:?}").contains("sk_test"));
+        let _ = std::fs::remove_file(path);
+    }
+
+    #[test]
+    fn debug_hides_a_database_password() {
+        let path = catalog_file();
+        let env = env_with(
+            &path,
+            &[("DATABASE_URL", "postgres://app:hunter2@db:5432/shop")],
+        );
+        let config = Config::from_lookup(|k| env.get(k).cloned()).expect("valid config");
+        let debug = format!("{config:?}");
+        assert!(!debug.contains("hunter2"), "{debug}");
+        assert!(debug.contains("postgres://app:"), "{debug}");
+        let _ = std::fs::remove_file(path);
+    }
+
+    #[test]
+    fn rejects_missing_and_ambiguous_secrets() {
+        let path = catalog_file();
+        let mut env = env_with(&path, &[("POINTS_PRIVATE_KEY_FILE", "/nonexistent")]);
+        assert!(Config::from_lookup(|k| env.get(k).cloned()).is_err());
+        env.remove("POINTS_PRIVATE_KEY");
+        env.remove("POINTS_PRIVATE_KEY_FILE");
+        assert!(Config::from_lookup(|k| env.get(k).cloned()).is_err());
+        let _ = std::fs::remove_file(path);
+    }
+
+    #[test]
+    fn reads_a_previous_webhook_secret_from_a_file() {
+        let path = catalog_file();
+        let secret_file = path.with_extension("secret");
+        std::fs::write(&secret_file, "old-secret\n").expect("write secret");
+        let file = secret_file.display().to_string();
+        let env = env_with(&path, &[("POINTS_WEBHOOK_SECRET_PREVIOUS_FILE", &file)]);
+        let config = Config::from_lookup(|k| env.get(k).cloned()).expect("valid config");
+        let secrets: Vec<_> = config
+            .webhook_secrets()
+            .iter()
+            .map(|s| s.expose())
+            .collect();
+        assert_eq!(secrets, ["whsec", "old-secret"]);
+        let _ = std::fs::remove_file(secret_file);
+        let _ = std::fs::remove_file(path);
+    }
+
+    #[test]
+    fn production_mode_names_what_it_refuses() {
+        let path = catalog_file();
+        let check = |extra: &[(&str, &str)], expect: Option<&str>| {
+            let mut all = vec![("POINTS_MODE", "production")];
+            all.extend_from_slice(extra);
+            let env = env_with(&path, &all);
+            let result = Config::from_lookup(|k| env.get(k).cloned());
+            match (result, expect) {
+                (Ok(_), None) => {}
+                (Err(e), Some(text)) => {
+                    assert!(format!("{e:#}").contains(text), "{extra:?}: {e:#}");
+                }
+                (result, _) => panic!("{extra:?}: unexpected {:?}", result.map(|_| ())),
+            }
+        };
+        let real = ("POINTS_BASE_URL", "https://business.papp.sa/api");
+        check(&[real], None);
+        check(
+            &[("POINTS_BASE_URL", "https://sandbox.papp.sa/api/v1")],
+            Some("sandbox"),
+        );
+        check(
+            &[("POINTS_BASE_URL", "http://127.0.0.1:4000/api")],
+            Some("local"),
+        );
+        check(
+            &[("POINTS_BASE_URL", "https://localhost/api")],
+            Some("local"),
+        );
+        check(
+            &[("POINTS_BASE_URL", "http://business.papp.sa/api")],
+            Some("https://"),
+        );
+        check(
+            &[real, ("POINTS_PUBLIC_URL", "http://shop.example")],
+            Some("public URL"),
+        );
+        check(
+            &[real, ("POINTS_PRIVATE_KEY", "")],
+            Some("POINTS_PRIVATE_KEY"),
+        );
+        check(&[("POINTS_MODE", "staging")], Some("POINTS_MODE"));
+        let _ = std::fs::remove_file(path);
+    }
+
+    #[test]
+    fn the_environment_overrides_the_file_which_overrides_defaults() {
+        let catalog = catalog_file();
+        let dir = catalog.parent().expect("dir").to_path_buf();
+        let config_path = dir.join(format!("pk-config-{}.toml", uuid::Uuid::new_v4()));
+        let secret_name = format!("pk-secret-{}", uuid::Uuid::new_v4());
+        std::fs::write(dir.join(&secret_name), "from-file-secret").expect("secret file");
+        std::fs::write(
+            &config_path,
+            format!(
+                r#"
+                base_url = "http://127.0.0.1:9/api"
+                public_key = "pk_file"
+                private_key = "sk_file"
+                webhook_secret_file = "{secret_name}"
+                public_url = "https://file.example"
+                return_path = "/from-file.html"
+                catalog = "{}"
+                "#,
+                catalog.file_name().expect("name").to_string_lossy()
+            ),
+        )
+        .expect("config file");
+        let env: HashMap<String, String> = [
+            ("POINTS_CONFIG", config_path.display().to_string()),
+            ("POINTS_PUBLIC_URL", "https://env.example".to_owned()),
+            (
+                "POINTS_PRIVATE_KEY_FILE",
+                dir.join(&secret_name).display().to_string(),
+            ),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        let lookup = layered(|k| env.get(k).cloned()).expect("layered");
+        let config = Config::from_lookup(lookup).expect("valid config");
+        assert_eq!(config.public_url, "https://env.example", "env beats file");
+        assert_eq!(config.return_path, "/from-file.html", "file beats default");
+        assert_eq!(config.database_url, DEFAULT_DATABASE_URL, "default");
+        assert_eq!(config.public_key, "pk_file");
+        assert_eq!(
+            config.webhook_secret.expose(),
+            "from-file-secret",
+            "relative _file"
+        );
+        // The env's POINTS_PRIVATE_KEY_FILE replaced the file's `private_key` without conflict.
+        assert_eq!(config.private_key.expose(), "from-file-secret");
+        for path in [config_path, dir.join(secret_name), catalog] {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+
+    #[test]
+    fn unknown_file_keys_are_refused_and_the_default_file_is_valid() {
+        let path = std::env::temp_dir().join(format!("pk-config-{}.toml", uuid::Uuid::new_v4()));
+        std::fs::write(&path, "privat_key = \"typo\"\n").expect("write");
+        let env = HashMap::from([("POINTS_CONFIG".to_owned(), path.display().to_string())]);
+        let error = layered(|k| env.get(k).cloned()).err().expect("refused");
+        assert!(format!("{error:#}").contains("privat_key"), "{error:#}");
+        let _ = std::fs::remove_file(path);
+
+        let default: FileConfig =
+            toml::from_str(include_str!("../../config.default.toml")).expect("default file parses");
+        assert_eq!(default.mode.as_deref(), Some("development"));
+        assert_eq!(default.database_url.as_deref(), Some(DEFAULT_DATABASE_URL));
+        assert_eq!(default.listen_addr.as_deref(), Some(DEFAULT_SERVER_ADDR));
+        assert_eq!(default.return_path.as_deref(), Some(DEFAULT_RETURN_PATH));
+    }
+
+    #[test]
+    fn rejects_a_public_url_that_is_not_http() {
+        let path = catalog_file();
+        let env = env_with(&path, &[("POINTS_PUBLIC_URL", "javascript:alert(1)")]);
+        assert!(Config::from_lookup(|k| env.get(k).cloned()).is_err());
+        let _ = std::fs::remove_file(path);
+    }
+}

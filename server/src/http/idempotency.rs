@@ -1,0 +1,163 @@
+//! `Idempotency-Key` for `POST /api/checkout`: reading the header, hashing the request, and
+//! holding the key in the database while one request does the work (see
+//! [`crate::db::idempotency`] for the table and [`super::checkout`] for the flow).
+
+use std::time::{Duration, Instant};
+
+use axum::http::HeaderMap;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use super::checkout::CheckoutCreated;
+use super::{ApiError, AppState};
+use crate::db::{self, idempotency};
+
+/// The header that makes a checkout safe to retry.
+pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
+/// How long a request may hold a key before another may take it over (it outlives the request
+/// timeout, so a live holder is never overtaken).
+const KEY_LOCK: Duration = Duration::from_secs(35);
+/// How long a retry waits for the holder before answering 409.
+const KEY_WAIT: Duration = Duration::from_secs(20);
+const KEY_POLL: Duration = Duration::from_millis(25);
+
+/// The outcome of [`hold`].
+pub(super) enum Held {
+    /// The key was already completed with this body: answer the same again.
+    Replay(CheckoutCreated),
+    /// This request holds the key; a previous attempt may have created the order already.
+    Holding { order_number: Option<String> },
+}
+
+/// Creates or takes over the key, or waits for the request that holds it to finish.
+pub(super) async fn hold(
+    state: &AppState,
+    key: &str,
+    request_hash: &str,
+) -> Result<Held, ApiError> {
+    let deadline = Instant::now() + KEY_WAIT;
+    loop {
+        let lock = db::after_now(KEY_LOCK);
+        if idempotency::insert(&*state.db, key, request_hash, &db::now(), &lock).await? {
+            return Ok(Held::Holding { order_number: None });
+        }
+        if let Some(row) = idempotency::find(&*state.db, key).await? {
+            if row.request_hash != request_hash {
+                return Err(ApiError::Conflict(
+                    "This Idempotency-Key was already used with a different request body.".into(),
+                ));
+            }
+            if let Some(response) = row.response {
+                let created = serde_json::from_str(&response)
+                    .map_err(|e| ApiError::Internal(format!("stored response: {e}")))?;
+                return Ok(Held::Replay(created));
+            }
+            if idempotency::take_over(&*state.db, key, &db::now(), &lock).await? {
+                // Read again: the order was recorded before the key was released.
+                let order_number = idempotency::find(&*state.db, key)
+                    .await?
+                    .and_then(|row| row.order_number);
+                return Ok(Held::Holding { order_number });
+            }
+        }
+        if Instant::now() >= deadline {
+            return Err(ApiError::Conflict(
+                "A request with this Idempotency-Key is still in progress; retry shortly.".into(),
+            ));
+        }
+        tokio::time::sleep(KEY_POLL).await;
+    }
+}
+
+/// The `Idempotency-Key` header, if sent: 1 to 255 visible ASCII characters.
+pub(super) fn from_headers(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(value) = headers.get(IDEMPOTENCY_KEY) else {
+        return Ok(None);
+    };
+    let text = value.to_str().unwrap_or_default();
+    if text.is_empty() || text.len() > 255 || !text.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ApiError::BadRequest(
+            "Idempotency-Key must be 1 to 255 visible ASCII characters.".into(),
+        ));
+    }
+    Ok(Some(text.to_owned()))
+}
+
+/// SHA-256 of the body as canonical JSON (keys sorted, no whitespace), so a retry that
+/// reorders keys or spacing still counts as the same request.
+pub(super) fn hash_request(body: &Value) -> String {
+    let mut canonical = String::new();
+    write_canonical(body, &mut canonical);
+    Sha256::digest(canonical.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn write_canonical(value: &Value, out: &mut String) {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<_> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            out.push('{');
+            for (index, (key, value)) in entries.into_iter().enumerate() {
+                if index > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(key.clone()).to_string());
+                out.push(':');
+                write_canonical(value, out);
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (index, item) in items.iter().enumerate() {
+                if index > 0 {
+                    out.push(',');
+                }
+                write_canonical(item, out);
+            }
+            out.push(']');
+        }
+        scalar => out.push_str(&scalar.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_hash_ignores_key_order_and_spacing_only() {
+        let hash = |json: &str| hash_request(&serde_json::from_str(json).expect("json"));
+        let a = hash(r#"{"items":[{"sku":"a","quantity":1}],"lang":"en"}"#);
+        assert_eq!(
+            a,
+            hash(r#"{ "lang" : "en", "items" : [ {"quantity":1, "sku":"a"} ] }"#)
+        );
+        assert_ne!(
+            a,
+            hash(r#"{"items":[{"sku":"a","quantity":2}],"lang":"en"}"#)
+        );
+        assert_ne!(
+            a,
+            hash(r#"{"items":[{"sku":"a","quantity":1}],"lang":"ar"}"#)
+        );
+        assert_eq!(a.len(), 64);
+    }
+
+    #[test]
+    fn idempotency_keys_must_be_visible_ascii() {
+        let check = |value: &str, ok: bool| {
+            let mut headers = HeaderMap::new();
+            headers.insert(IDEMPOTENCY_KEY, value.parse().expect("header"));
+            assert_eq!(from_headers(&headers).is_ok(), ok, "{value:?}");
+        };
+        check("k-123_ABC", true);
+        check("", false);
+        check("has space", false);
+        check(&"x".repeat(256), false);
+        assert_eq!(from_headers(&HeaderMap::new()).ok(), Some(None));
+    }
+}
