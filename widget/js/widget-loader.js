@@ -1,90 +1,108 @@
-/*! points-kit widget loader: a drop-in for https://business.papp.sa/widget-loader.js.
- *
- * <script src=".../widget-loader.js" data-type="points-card" data-lang="ar" data-points="300"
- *         data-container="#product-widget"></script>
- * or PointsWidget.init({ type: 'points-card', lang: 'ar', points: 300, container: '#product-widget' }).
- *
- * Loads points_widget.js + points_widget_bg.wasm (wasm-bindgen --target web) from this script's
- * own directory on the first init. Calls made before they are ready are queued. Never throws into
- * the page: failures become one console line, a `points:error` event (detail.code) and
- * data-state="error" on the container. No eval, no inline styles.
- */
+/*! points-kit widget loader, a drop-in for business.papp.sa/widget-loader.js. Contract and
+ * comments: widget/src/lib.rs (crate docs). Reserves each widget's box at once (skeleton), loads
+ * points_widget.js + _bg.wasm from this script's directory when a container nears the viewport or
+ * the browser is idle, defines <points-widget>. Never throws into the page. */
 (function () {
   'use strict';
-
-  var w = window;
-  var d = document;
-  var script = d.currentScript;
-
-  // Loaded twice (two script tags): keep the first API and only auto-init this tag.
-  if (w.PointsWidget && w.PointsWidget.__pointsKit) {
-    w.PointsWidget.__autoInit(script);
-    return;
-  }
-
-  var base = null; // directory of this script, e.g. "https://shop.example/points/"
-  try {
-    if (script && script.src) base = new URL('.', script.src).href;
-  } catch (e) { /* reported on first init */ }
-
-  var wasm = null; // the wasm-bindgen module once initialised
-  var loading = null; // Promise while loading
-  var broken = null; // [code, message] once loading failed or the module trapped
-  var handles = []; // every Handle from init(), for PointsWidget.destroy()
+  var w = window, d = document, script = d.currentScript;
+  if (w.PointsWidget && w.PointsWidget.__pointsKit) return w.PointsWidget.__autoInit(script);
+  var src = (script && script.src) || '', base = null, wasm = null, loading = null, broken = null;
+  var handles = [], sheet = null;
+  try { if (src) base = new URL('.', src).href; } catch (e) { /* reported on init */ }
+  var KEYS = ['type', 'lang', 'points', 'price', 'multiplier', 'digits', 'container', 'server',
+    'orderParam', 'widgetUrl', 'parentOrigin', 'callbackUrl', 'priceSelector', 'env'];
+  // Kept equal to the widget's own sheets (base.css margin, each type's :host min-height).
+  var SKELETON = ':host{display:block;box-sizing:border-box;margin:8px 0;min-height:108px}' +
+    ':host([data-points-type=points-alert]){min-height:72px}' +
+    ':host([data-points-type=installments]){min-height:840px}' +
+    ':host([data-points-type=return]){min-height:84px}' +
+    '@media (max-width:420px){:host([data-points-type=points-card]){min-height:160px}' +
+    ':host([data-points-type=points-alert]){min-height:96px}' +
+    ':host([data-points-type=installments]){min-height:1200px}}' +
+    '.pk-skeleton{min-height:inherit;border-radius:16px;background:linear-gradient(90deg,' +
+    '#f1f1f5 25%,#e7e6f0 50%,#f1f1f5 75%);background-size:200% 100%;' +
+    'animation:pk-shimmer 1.4s linear infinite}@keyframes pk-shimmer{to{background-position:-200% 0}}' +
+    '@media (prefers-reduced-motion:reduce){.pk-skeleton{animation:none}}';
 
   function log(code, message) {
-    try {
-      w.console.error('[points-widget] ' + code + ': ' + message);
-    } catch (e) { /* no console */ }
+    try { w.console.error('[points-widget] ' + code + ': ' + message); } catch (e) { /* none */ }
   }
 
-  function resolve(container) {
+  function resolve(c) {
     try {
-      if (typeof container === 'string') return d.querySelector(container);
-      if (container && container.nodeType === 1) return container;
+      if (typeof c === 'string') return d.querySelector(c);
+      if (c && c.nodeType === 1) return c;
     } catch (e) { /* invalid selector */ }
     return null;
   }
 
-  // The same shape the wasm side reports: one line, data-state, a bubbling event.
   function fail(container, code, message) {
     log(code, message);
     try {
       var el = resolve(container);
       if (el) el.setAttribute('data-state', 'error');
-      (el || d).dispatchEvent(new CustomEvent('points:error', {
-        bubbles: true,
-        detail: { code: code, message: message }
-      }));
-    } catch (e) { /* old browser without CustomEvent */ }
+      (el || d).dispatchEvent(new CustomEvent('points:error',
+        { bubbles: true, composed: true, detail: { code: code, message: message } }));
+    } catch (e) { /* no CustomEvent */ }
   }
 
-  function load(widgetUrl) {
-    if (loading) return loading;
-    var from = base;
-    if (widgetUrl) from = String(widgetUrl).replace(/\/*$/, '/');
-    if (!from) {
-      loading = Promise.reject(new Error('cannot tell where widget-loader.js was loaded from'));
-    } else {
-      loading = import(from + 'points_widget.js').then(function (mod) {
-        return mod.default({ module_or_path: from + 'points_widget_bg.wasm' }).then(function () {
+  function reserve(el, o) {
+    try {
+      for (var i = 0; i < el.children.length; i++) {
+        if (el.children[i].classList.contains('pk-host')) return;
+      }
+      var host = d.createElement('div'), bone = d.createElement('div');
+      host.className = 'pk-host';
+      host.setAttribute('data-points-type', String(o.type || ''));
+      host.setAttribute('dir', /^en(-|$)/i.test(String(o.lang || '')) ? 'ltr' : 'rtl');
+      var root = host.attachShadow({ mode: 'open' });
+      if (!sheet && w.CSSStyleSheet && 'replaceSync' in CSSStyleSheet.prototype) {
+        sheet = new CSSStyleSheet();
+        sheet.replaceSync(SKELETON);
+      }
+      if (sheet) root.adoptedStyleSheets = [sheet];
+      bone.className = 'pk-skeleton';
+      bone.setAttribute('part', 'pk-skeleton');
+      bone.setAttribute('aria-hidden', 'true');
+      root.appendChild(bone);
+      el.appendChild(host);
+    } catch (e) { /* no shadow DOM: the wasm makes the box */ }
+  }
+
+  function whenNeeded(el, type) {
+    return new Promise(function (go) {
+      if (!el || type === 'return' || !w.IntersectionObserver) return go();
+      var io = new IntersectionObserver(function (entries) {
+        for (var i = 0; i < entries.length; i++) if (entries[i].isIntersecting) { io.disconnect(); go(); }
+      }, { rootMargin: '300px' });
+      io.observe(el);
+      (w.requestIdleCallback || function (f) { w.setTimeout(f, 1500); })(function () {
+        io.disconnect();
+        go();
+      }, { timeout: 4000 });
+    });
+  }
+
+  function load() {
+    if (!loading) {
+      // Always this script's directory: widgetUrl is validated by the wasm, never fetched.
+      loading = (base ? import(base + 'points_widget.js').then(function (mod) {
+        return mod.default({ module_or_path: base + 'points_widget_bg.wasm' }).then(function () {
+          mod.configure(src);
           wasm = mod;
         });
+      }) : Promise.reject(new Error('cannot tell where widget-loader.js came from'))
+      ).then(null, function (err) {
+        broken = ['POINTS_E_FETCH', 'could not load the widget module: ' + (err && err.message)];
       });
     }
-    loading = loading.then(null, function (err) {
-      broken = ['POINTS_E_FETCH', 'could not load the widget module: ' + (err && err.message)];
-    });
-    // The container may come later in the document than the script tag.
     return loading.then(function () {
-      if (d.readyState !== 'loading') return;
-      return new Promise(function (done) {
-        d.addEventListener('DOMContentLoaded', done, { once: true });
-      });
+      if (d.readyState === 'loading') {
+        return new Promise(function (done) { d.addEventListener('DOMContentLoaded', done, { once: true }); });
+      }
     });
   }
 
-  // Calls into wasm; a trap (a bug) must not escape into the page either.
   function guarded(container, fn) {
     try {
       return fn();
@@ -95,107 +113,133 @@
     }
   }
 
-  /** What init() returns: update({points|price}) and destroy(), usable before the wasm is ready. */
   function Handle(options) {
     this._options = options;
-    this._inner = null; // wasm Handle
-    this._update = null; // latest update() made before mounting
+    this._inner = null;
+    this._update = null;
     this._destroyed = false;
   }
+  var H = Handle.prototype;
 
-  Handle.prototype._mount = function () {
-    var self = this;
+  H._mount = function () {
+    var self = this, c = self._options.container, queued = self._update;
     if (self._destroyed) return;
-    var container = self._options.container;
-    if (broken) return fail(container, broken[0], broken[1]);
-    self._inner = guarded(container, function () { return wasm.mount(self._options); });
-    if (self._inner && self._update) self.update(self._update);
+    if (broken) return fail(c, broken[0], broken[1]);
+    self._inner = guarded(c, function () { return wasm.mount(self._options); });
     self._update = null;
+    if (self._inner && queued) self.update(queued);
   };
 
-  Handle.prototype.update = function (options) {
+  H.update = function (o) {
     var self = this;
-    if (self._destroyed || !options) return self;
+    if (self._destroyed || !o) return self;
     if (!self._inner) {
-      self._update = options;
-      return self;
+      self._update = Object.assign(self._update || {}, o);
+    } else {
+      guarded(self._options.container, function () { self._inner.update(o); });
     }
-    guarded(self._options.container, function () { self._inner.update(options); });
     return self;
   };
 
-  Handle.prototype.destroy = function () {
-    var self = this;
+  H.destroy = function () {
+    var self = this, el = resolve(self._options.container), i = handles.indexOf(self);
     if (self._destroyed) return;
     self._destroyed = true;
     if (self._inner) {
-      guarded(self._options.container, function () { self._inner.destroy(); });
-    } else {
-      // Destroyed before it mounted: undo the data-state="loading" init() set.
-      var el = resolve(self._options.container);
-      if (el && el.getAttribute('data-state') === 'loading') el.removeAttribute('data-state');
+      guarded(el, function () { self._inner.destroy(); });
+    } else if (el) {
+      if (el.getAttribute('data-state') === 'loading') el.removeAttribute('data-state');
+      var hosts = el.querySelectorAll(':scope > .pk-host');
+      for (var j = 0; j < hosts.length; j++) hosts[j].remove();
     }
-    var i = handles.indexOf(self);
     if (i >= 0) handles.splice(i, 1);
   };
 
-  function init(options) {
-    options = options || {};
-    var handle = new Handle(options);
+  Object.defineProperty(H, 'mounted', { get: function () { return !!(this._inner && this._inner.mounted); } });
+
+  function init(o) {
+    o = o || {};
+    var handle = new Handle(o), el = resolve(o.container);
     handles.push(handle);
-    var el = resolve(options.container);
-    if (el) el.setAttribute('data-state', 'loading');
-    if (wasm || broken) {
-      handle._mount();
-    } else {
-      load(options.widgetUrl).then(function () { handle._mount(); });
+    if (el) {
+      el.setAttribute('data-state', 'loading');
+      reserve(el, o);
     }
+    if (wasm || broken) handle._mount();
+    else whenNeeded(el, o.type).then(load).then(function () { handle._mount(); });
     return handle;
   }
 
-  function destroy() {
-    var all = handles.slice();
-    for (var i = 0; i < all.length; i++) all[i].destroy();
-    if (wasm) guarded(null, function () { wasm.destroyAll(); });
+  // data-type… on the script tag, type… on <points-widget>.
+  function readAttributes(el, prefix) {
+    var o = {};
+    KEYS.forEach(function (k) {
+      var name = prefix + k.replace(/[A-Z]/g, function (c) { return '-' + c.toLowerCase(); });
+      if (el.hasAttribute(name)) o[k] = el.getAttribute(name);
+    });
+    return o;
   }
 
-  // data-type, data-lang, data-points, data-container (official) + data-price,
-  // data-multiplier, data-server, data-order-param, data-widget-url (ours).
   function autoInit(tag) {
-    if (!tag || !tag.getAttribute || !tag.getAttribute('data-type')) return;
-    var names = {
-      type: 'data-type', lang: 'data-lang', points: 'data-points', container: 'data-container',
-      price: 'data-price', multiplier: 'data-multiplier', server: 'data-server',
-      orderParam: 'data-order-param', widgetUrl: 'data-widget-url'
-    };
-    var options = {};
-    for (var key in names) {
-      if (Object.prototype.hasOwnProperty.call(names, key) && tag.hasAttribute(names[key])) {
-        options[key] = tag.getAttribute(names[key]);
-      }
-    }
-    try {
-      init(options);
-    } catch (err) {
-      fail(options.container, 'POINTS_E_INTERNAL', String(err && err.message));
-    }
+    if (tag && tag.getAttribute && tag.getAttribute('data-type')) api.init(readAttributes(tag, 'data-'));
   }
 
-  w.PointsWidget = {
-    init: function (options) {
+  var api = w.PointsWidget = {
+    init: function (o) {
       try {
-        return init(options);
+        return init(o);
       } catch (err) {
-        fail(options && options.container, 'POINTS_E_INTERNAL', String(err && err.message));
+        fail(o && o.container, 'POINTS_E_INTERNAL', String(err && err.message));
         return new Handle({});
       }
     },
     destroy: function () {
-      try { destroy(); } catch (err) { log('POINTS_E_INTERNAL', String(err && err.message)); }
+      try {
+        handles.slice().forEach(function (h) { h.destroy(); });
+        if (wasm) guarded(null, function () { wasm.destroyAll(); });
+      } catch (err) { log('POINTS_E_INTERNAL', String(err && err.message)); }
     },
     __pointsKit: true,
-    __autoInit: autoInit
+    __autoInit: autoInit,
+    // Tests only: an already initialised module, or null for one that never arrives.
+    __useModule: function (mod) {
+      wasm = mod;
+      broken = null;
+      loading = mod ? null : new Promise(function () {});
+    }
   };
 
+  try {
+    if (w.customElements && !customElements.get('points-widget')) {
+      customElements.define('points-widget', class extends HTMLElement {
+        static get observedAttributes() { return ['type', 'lang', 'points', 'price', 'multiplier', 'digits']; }
+
+        connectedCallback() {
+          if (this._handle) return;
+          var o = readAttributes(this, '');
+          o.container = this;
+          this._handle = api.init(o);
+        }
+
+        disconnectedCallback() {
+          if (this._handle) this._handle.destroy();
+          this._handle = null;
+        }
+
+        attributeChangedCallback(name, old, value) {
+          var h = this._handle, change = {};
+          if (!h || old === value) return;
+          if (h._inner && !h._inner.mounted) {
+            // It failed (bad input): start again from the corrected attributes.
+            this.disconnectedCallback();
+            this.connectedCallback();
+            return;
+          }
+          change[name] = value === null ? '' : value;
+          h.update(change);
+        }
+      });
+    }
+  } catch (e) { log('POINTS_E_INTERNAL', String(e && e.message)); }
   autoInit(script);
 })();

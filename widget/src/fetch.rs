@@ -1,12 +1,12 @@
 //! Asking the merchant server about an order: `GET {server}/api/orders/{reference}`.
 //!
-//! The answer is read with `JSON.parse` and two property reads; serde would cost more bytes than
-//! the rest of the widget.
+//! Driven by callbacks (see [`crate::status`]) rather than futures: the async executor and its
+//! wakers cost about 2 KB gzip on every product page. The answer is read with `JSON.parse` and two
+//! property reads; serde would cost more bytes than the rest of the widget.
 
 use js_sys::{JSON, Object, Reflect};
-use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, RequestCache, RequestCredentials, RequestInit, Response};
+use wasm_bindgen::JsValue;
+use web_sys::{AbortSignal, RequestCache, RequestCredentials, RequestInit};
 
 use crate::order::{OrderReference, OrderState};
 
@@ -24,78 +24,66 @@ pub enum OrderAnswer {
     NotFound,
 }
 
-/// A failure worth retrying: network error, 5xx, a body that is not our JSON.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Transient(pub String);
-
-/// The URL the return widget polls.
-pub fn order_url(server: &str, reference: &OrderReference) -> String {
+/// The URL the return widget polls. A well-formed `uuid` from the callback URL goes along as a
+/// hint: the server checks it with Points (the order number must match) before using it, so the
+/// hint can speed up a confirmation but never make one.
+pub fn order_url(server: &str, reference: &OrderReference, uuid_hint: Option<&str>) -> String {
     let encoded = String::from(js_sys::encode_uri_component(reference.as_str()));
-    format!("{server}/api/orders/{encoded}")
+    match uuid_hint.filter(|hint| is_uuid(hint)) {
+        Some(hint) => [server, "/api/orders/", &encoded, "?uuid=", hint].concat(),
+        None => [server, "/api/orders/", &encoded].concat(),
+    }
 }
 
-/// One request. Dropping the future aborts the request.
-pub async fn fetch_order(url: &str) -> Result<OrderAnswer, Transient> {
-    let window = web_sys::window().ok_or_else(|| Transient("no window".into()))?;
-    let abort = AbortOnDrop(AbortController::new().ok());
+/// `8-4-4-4-12` hexadecimal digits: nothing else is ever put into the status URL.
+pub fn is_uuid(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.len() == 36
+        && bytes.iter().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => *b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
+}
+
+/// `GET`, no cache, same-origin credentials, JSON, cancelled by `signal`.
+pub fn request_init(signal: Option<&AbortSignal>) -> RequestInit {
     let init = RequestInit::new();
     init.set_method("GET");
     init.set_cache(RequestCache::NoStore);
     init.set_credentials(RequestCredentials::SameOrigin);
-    if let Some(controller) = &abort.0 {
-        init.set_signal(Some(&controller.signal()));
-    }
+    init.set_signal(signal);
     let headers = Object::new();
     let _ = Reflect::set(&headers, &"Accept".into(), &"application/json".into());
     init.set_headers(&headers);
+    init
+}
 
-    let response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
-        .await
-        .map_err(|e| Transient(describe(&e)))?;
-    let response: Response = response
-        .dyn_into()
-        .map_err(|_| Transient("not a Response".into()))?;
-    match response.status() {
-        200 => {}
-        404 => return Ok(OrderAnswer::NotFound),
-        status => return Err(Transient(format!("HTTP {status}"))),
-    }
-    let text = response
-        .text()
-        .map_err(|_| Transient("unreadable body".into()))?;
-    let text = JsFuture::from(text)
-        .await
-        .map_err(|e| Transient(describe(&e)))?;
-    let body = JSON::parse(&text.as_string().unwrap_or_default())
-        .map_err(|_| Transient("body is not JSON".into()))?;
-    if !body.is_object() {
-        return Err(Transient("body is not a JSON object".into()));
-    }
+/// Reads a 200 body; `None` when it is not a JSON object (worth asking again).
+pub fn parse_body(text: &str) -> Option<OrderAnswer> {
+    let body = JSON::parse(text).ok().filter(JsValue::is_object)?;
     let field = |name: &str| {
         Reflect::get(&body, &JsValue::from_str(name))
             .ok()
             .and_then(|v| v.as_string())
     };
-    Ok(OrderAnswer::Found {
+    Some(OrderAnswer::Found {
         state: field("state").as_deref().and_then(OrderState::parse),
         order_number: field("order_number"),
     })
 }
 
-/// Aborts the request if its future is dropped before it settles (a destroyed widget).
-struct AbortOnDrop(Option<AbortController>);
+#[cfg(test)]
+mod tests {
+    use super::is_uuid;
 
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        if let Some(controller) = &self.0 {
-            controller.abort();
-        }
+    #[test]
+    fn only_canonical_uuids_are_passed_as_hints() {
+        assert!(is_uuid("550e8400-e29b-41d4-a716-446655440000"));
+        assert!(!is_uuid("550e8400e29b41d4a716446655440000"));
+        assert!(!is_uuid(
+            "550e8400-e29b-41d4-a716-44665544000&status=approved"
+        ));
+        assert!(!is_uuid("550e8400-e29b-41d4-a716-4466554400zz"));
+        assert!(!is_uuid(""));
     }
-}
-
-fn describe(error: &JsValue) -> String {
-    error
-        .dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .unwrap_or_else(|| "request failed".into())
 }

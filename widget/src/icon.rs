@@ -3,10 +3,9 @@
 use web_sys::{Document, Element};
 
 use crate::dom::{append, svg};
-use crate::error::WidgetError;
 
 /// A 36×36 coin: a darker rim offset down-right, the gold face, and a four-point star.
-pub fn coin(document: &Document) -> Result<Element, WidgetError> {
+pub fn coin(document: &Document) -> Element {
     let icon = svg(
         document,
         "svg",
@@ -16,7 +15,7 @@ pub fn coin(document: &Document) -> Result<Element, WidgetError> {
             ("aria-hidden", "true"),
             ("focusable", "false"),
         ],
-    )?;
+    );
     let shapes: [(&str, &[(&str, &str)]); 4] = [
         (
             "circle",
@@ -52,15 +51,15 @@ pub fn coin(document: &Document) -> Result<Element, WidgetError> {
         ),
     ];
     for (tag, attrs) in shapes {
-        append(&icon, &svg(document, tag, attrs)?)?;
+        append(&icon, &svg(document, tag, attrs));
     }
-    Ok(icon)
+    icon
 }
 
 /// The purple "Points" word-mark badge, decorative (the copy already names the programme).
-pub fn logo(document: &Document) -> Result<Element, WidgetError> {
-    let logo = crate::dom::element(document, "span", "pk-logo")?;
-    crate::dom::set_attr(&logo, "aria-hidden", "true")?;
-    crate::dom::append_text(&logo, "Points")?;
-    Ok(logo)
+pub fn logo(document: &Document) -> Element {
+    let logo = crate::dom::element(document, "span", "pk-logo");
+    crate::dom::set_attr(&logo, "aria-hidden", "true");
+    crate::dom::append_text(&logo, "Points");
+    logo
 }

@@ -36,11 +36,10 @@ impl Lang {
         }
     }
 
-    /// The locale for `Intl.NumberFormat`: Latin digits in both languages, as on the official
-    /// widgets ("1,507", never "١٬٥٠٧").
+    /// The locale for `Intl.NumberFormat` (the numbering system is an option on top).
     pub fn number_locale(self) -> &'static str {
         match self {
-            Lang::Ar => "ar-SA-u-nu-latn",
+            Lang::Ar => "ar-SA",
             Lang::En => "en-US",
         }
     }

@@ -5,29 +5,95 @@
 //! functions exported here. Built with `cargo build -p widget --target wasm32-unknown-unknown
 //! --profile widget`, then `wasm-bindgen --target web --out-name points_widget`.
 //!
+//! # The contract
+//!
+//! - **Script tag** (auto-init): `data-type`, `data-lang`, `data-points`, `data-container` (the
+//!   official four) and ours: `data-price`, `data-multiplier`, `data-digits`, `data-env`,
+//!   `data-price-selector`, `data-callback-url`, `data-widget-url`, `data-server`,
+//!   `data-order-param`.
+//! - **`PointsWidget.init(options)`** with the same names in camelCase (`type`, `lang`, `points`,
+//!   `container`, `widgetUrl`, `parentOrigin`, `callbackUrl`, `price`, `multiplier`, `digits`,
+//!   `env`, `priceSelector`, `server`, `orderParam`) returns a handle with `update(options)`
+//!   (`points`, `price`, `multiplier`: the number changes in place; `type`, `lang`, `digits`,
+//!   `callbackUrl`: re-rendered inside the same host element), `destroy()` and `mounted`.
+//!   `PointsWidget.destroy()` removes every widget.
+//! - **`<points-widget type="points-card" price="150.75" multiplier="10">`**: the element is the
+//!   container; the attributes `type`, `lang`, `points`, `price`, `multiplier`, `digits` are
+//!   observed and update it in place; the other options are read at connect (`price-selector`,
+//!   `callback-url`, `env`, …). Removing the element destroys the widget.
+//! - **Types**: `points-alert` (dismissible bar: `data-state="dismissed"`, `points:dismissed`),
+//!   `points-card` (card; "learn more" opens the §7.4 modal: a `<dialog>` with `role="dialog"`,
+//!   `aria-modal`, labelled by its headline, Tab wraps, Esc closes, focus goes back to the
+//!   trigger, no animation under `prefers-reduced-motion`), `installments` (the §7.4 view inline;
+//!   "continue shopping" is a link to `callbackUrl`, or dispatches `points:continue` without one)
+//!   and `return` (the order status, from the merchant server only).
+//! - **Events** on the container, bubbling and composed: `points:ready`, `points:updated` (detail
+//!   `type`, `state`, `points`), `points:error` (detail `code`, `message`), `points:learn-more`,
+//!   `points:dismissed`, `points:continue`. `data-state` on the container: `loading`, `ready`,
+//!   `error`, `dismissed`, and for `return` `pending`/`confirmed`/`failed`/`expired`/`refunded`.
+//! - **Error codes**: `POINTS_E_CONTAINER`, `POINTS_E_TYPE`, `POINTS_E_INPUT` (non-numeric or
+//!   negative `points`/`price`/`multiplier`: nothing is rendered; on update the last good number
+//!   stays), `POINTS_E_OPTIONS` (`callbackUrl` not http(s), `priceSelector` matching nothing, …),
+//!   `POINTS_E_ORIGIN`, `POINTS_E_ENV`, `POINTS_E_ORDER`, `POINTS_E_FETCH` (loader could not load
+//!   the module), `POINTS_E_INTERNAL`. Each is one console line, the event and `data-state`.
+//! - **Text only**: every string from the page goes into text nodes; `callbackUrl` must be
+//!   `http(s):` or a path; a return reference with control or bidi-override characters is not used.
+//! - **`priceSelector`**: a `MutationObserver` on that element; its first number ("150.75 ر.س",
+//!   "١٥٠٫٧٥") × `multiplier` is shown, updated in the observer's microtask (same frame, no timers).
+//! - **`digits`**: `latin` (default) or `arabic` (Arabic-Indic numerals, `Intl` numbering system
+//!   `arab`).
+//! - **No layout shift**: `init` synchronously puts the wrapper (`.pk-host`, with an open shadow
+//!   root and a skeleton) into the container, sized per type and viewport exactly as the rendered
+//!   widget; the wasm renders into that same wrapper. The module loads when a container comes
+//!   within 300 px of the viewport or the browser is idle (`return`: at once).
+//!
+//! - **Theming**: the custom property `--pk-brand` (default `#5f4be8`) on the container, and the
+//!   parts `pk-card`, `pk-alert`, `pk-installments`, `pk-link`, `pk-skeleton` for `::part()`.
+//! - **TypeScript**: `widget/js/widget-loader.d.ts`.
+//!
+//! # Origin validation
+//!
+//! See [`origin`]. The build knows its origin, `https://business.papp.sa` unless built with
+//! `POINTS_WIDGET_ORIGIN=…` (and `POINTS_WIDGET_ENV=sandbox` for a sandbox build). With
+//! `data-env` unset ("auto") or `production`, the widget refuses (`POINTS_E_ORIGIN`) when the
+//! loader was served from another origin, when `widgetUrl` names another origin, or when the page
+//! is plain http outside localhost. The module is always loaded from the loader's own directory:
+//! `widgetUrl` is only checked, never fetched. "Auto" treats a loader **and** page both on a
+//! loopback host (`localhost`, `*.localhost`, `127.0.0.1`, `[::1]`) as development and allows it:
+//! a real storefront is never on a loopback host, so there "auto" is "production", and the demo
+//! storefront and e2e (page and loader on `http://127.0.0.1:PORT`) need no attribute.
+//! `data-env="development"` is honoured on loopback pages only. A sandbox build, or
+//! `data-env="sandbox"`, on a page with `<meta name="points-env" content="production">` refuses
+//! with `POINTS_E_ENV`. The `return` widget's `server` must be the page's own origin (or a path).
+//!
 //! The JS boundary is this file: everything below it takes typed values.
 
 use wasm_bindgen::prelude::*;
 
+mod alert;
 mod card;
 mod dom;
 mod error;
+mod explainer;
 mod fetch;
 mod format;
 mod icon;
+mod installments;
 mod lang;
 mod listener;
+mod modal;
+mod number;
 mod options;
 mod order;
+pub mod origin;
 mod panic;
 mod points;
+mod price_watch;
 mod registry;
 mod report;
 mod schedule;
 mod shadow;
 mod status;
-mod task;
-mod timer;
 mod widget;
 
 pub use error::WidgetError;
@@ -36,7 +102,26 @@ pub use order::{OrderReference, OrderState};
 pub use points::{AmountError, Points, Price};
 pub use schedule::PollSchedule;
 
+use std::cell::RefCell;
+
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
+    lol_alloc::LockedAllocator::new(lol_alloc::FreeListAllocator::new());
+
 use options::RawOptions;
+
+thread_local! {
+    /// The URL `widget-loader.js` was loaded from, given by the loader through [`configure`].
+    static LOADER_URL: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Called once by the loader: where it was itself loaded from (`document.currentScript.src`),
+/// which origin validation checks against the build's origin.
+#[wasm_bindgen]
+pub fn configure(loader_url: String) {
+    LOADER_URL.with(|url| *url.borrow_mut() = Some(loader_url).filter(|u| !u.is_empty()));
+}
 
 /// Runs once when the module is instantiated.
 #[wasm_bindgen(start)]
@@ -55,7 +140,8 @@ pub fn mount(options: JsValue) -> Handle {
     };
     // A second init on the same container replaces the first, as the official playground does.
     registry::remove_in(&container);
-    match widget::mount(&container, &options) {
+    let loader = LOADER_URL.with(|url| url.borrow().clone());
+    match widget::mount(&container, &options, loader.as_deref()) {
         Some(mounted) => Handle {
             id: registry::insert(mounted),
         },
@@ -79,7 +165,8 @@ pub struct Handle {
 
 #[wasm_bindgen]
 impl Handle {
-    /// `handle.update({points})` or `({price, multiplier})`; a no-op once destroyed.
+    /// `handle.update({points})`, `({price, multiplier})`, or `({type, lang, digits})`; a no-op
+    /// once destroyed.
     pub fn update(&self, options: JsValue) {
         if let Some(widget) = registry::get(self.id) {
             widget.update(&RawOptions::new(options));

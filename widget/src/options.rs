@@ -3,43 +3,51 @@
 //!
 //! Option names follow the official loader (`type`, `lang`, `points`, `container`, `widgetUrl`,
 //! `parentOrigin`, `callbackUrl`) plus ours (`price`, `multiplier`, `server`, `orderParam`).
-//! `widgetUrl`, `parentOrigin` and `callbackUrl` are accepted and not used by this slice.
+//! `parentOrigin` is accepted and unused (nothing is posted across documents). Ours too: `digits`,
+//! `priceSelector`, `env`.
 
 use js_sys::{Number, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element};
 
 use crate::error::WidgetError;
+use crate::format::Digits;
 use crate::lang::Lang;
+use crate::origin::{Env, origin_of, same_origin_server};
 use crate::points::{AmountError, Points, Price, parse_multiplier};
 
 /// Which widget to render (`type`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WidgetType {
+    /// `points-alert`: the dismissible light-purple bar.
+    PointsAlert,
     /// `points-card`: the product-page card.
     PointsCard,
+    /// `installments`: the checkout explainer with "continue shopping".
+    Installments,
     /// `return`: the order status on the page the hosted checkout returns to.
     Return,
 }
 
 impl WidgetType {
-    /// Parses `type`. The official `points-alert` and `installments` are not rendered yet.
+    /// Parses `type`.
     pub fn parse(text: Option<&str>) -> Result<Self, WidgetError> {
         match text.map(str::trim) {
+            Some("points-alert") => Ok(WidgetType::PointsAlert),
             Some("points-card") => Ok(WidgetType::PointsCard),
+            Some("installments") => Ok(WidgetType::Installments),
             Some("return") => Ok(WidgetType::Return),
-            Some(other @ ("points-alert" | "installments")) => Err(WidgetError::Type(format!(
-                "type \"{other}\" is not supported yet"
-            ))),
-            Some(other) => Err(WidgetError::Type(format!("unknown type \"{other}\""))),
-            None => Err(WidgetError::Type("the type option is required".into())),
+            Some(_) => Err(WidgetError::Type("unknown type")),
+            None => Err(WidgetError::Type("the type option is required")),
         }
     }
 
     /// The name as the page spelled it, for `data-points-type` and event details.
     pub fn as_str(self) -> &'static str {
         match self {
+            WidgetType::PointsAlert => "points-alert",
             WidgetType::PointsCard => "points-card",
+            WidgetType::Installments => "installments",
             WidgetType::Return => "return",
         }
     }
@@ -71,22 +79,16 @@ impl RawOptions {
         let value = self.value("container");
         let element = match value {
             None => {
-                return Err(WidgetError::Container(
-                    "the container option is required".into(),
-                ));
+                return Err(WidgetError::Container("the container option is required"));
             }
             Some(v) if v.is_string() => {
                 let selector = v.as_string().unwrap_or_default();
-                document
-                    .query_selector(&selector)
-                    .ok()
-                    .flatten()
-                    .ok_or_else(|| {
-                        WidgetError::Container(format!("no element matches \"{selector}\""))
-                    })?
+                document.query_selector(&selector).ok().flatten().ok_or({
+                    WidgetError::Container("no element matches the container selector")
+                })?
             }
             Some(v) => v.dyn_into::<Element>().map_err(|_| {
-                WidgetError::Container("container must be a selector or an element".into())
+                WidgetError::Container("container must be a selector or an element")
             })?,
         };
         Ok(element)
@@ -125,26 +127,73 @@ impl RawOptions {
         })
     }
 
-    /// `server`: the merchant server's base URL without a trailing slash; empty means this origin.
+    /// `server`: the merchant server's base URL without a trailing slash; empty means this
+    /// origin. It must be on the page's own origin (`POINTS_E_ORIGIN` otherwise).
     pub fn server(&self) -> Result<String, WidgetError> {
-        let server = self.text("server").unwrap_or_default();
-        let server = server.trim().trim_end_matches('/');
-        let allowed = server.is_empty()
-            || server.starts_with("https://")
-            || server.starts_with("http://")
-            || (server.starts_with('/') && !server.starts_with("//"));
-        if allowed {
-            Ok(server.to_owned())
+        let page = web_sys::window()
+            .and_then(|w| w.location().origin().ok())
+            .unwrap_or_default();
+        same_origin_server(&self.text("server").unwrap_or_default(), &page)
+    }
+
+    /// `digits`: `arabic` for Arabic-Indic numerals, anything else Latin.
+    pub fn digits(&self) -> Option<Digits> {
+        self.text("digits").map(|t| Digits::parse(Some(&t)))
+    }
+
+    /// `lang`, only when given (for updates).
+    pub fn lang_given(&self) -> Option<Lang> {
+        self.text("lang").map(|t| Lang::parse(Some(&t)))
+    }
+
+    /// `type`, only when given (for updates).
+    pub fn type_given(&self) -> Option<Result<WidgetType, WidgetError>> {
+        self.text("type").map(|t| WidgetType::parse(Some(&t)))
+    }
+
+    /// `callbackUrl`: where "continue shopping" goes; an http(s) URL or a path on this site.
+    /// Anything else (`javascript:`, `data:`, `//host`) is refused.
+    pub fn callback_url(&self) -> Result<Option<String>, WidgetError> {
+        let Some(url) = self.text("callbackUrl") else {
+            return Ok(None);
+        };
+        let url = url.trim();
+        let lower = url.to_ascii_lowercase();
+        let absolute = (lower.starts_with("https://") || lower.starts_with("http://"))
+            && origin_of(&lower).is_some();
+        let ok = absolute || (url.starts_with('/') && !url.starts_with("//"));
+        if ok && !url.contains('\\') && !url.chars().any(char::is_control) {
+            Ok(Some(url.to_owned()))
         } else {
-            Err(WidgetError::Options(format!(
-                "server \"{server}\" must be an http(s) URL or a path"
-            )))
+            Err(WidgetError::Options(
+                "callbackUrl must be an http(s) URL or a path",
+            ))
         }
+    }
+
+    /// `priceSelector` (`data-price-selector`): the element whose text is the current price.
+    pub fn price_selector(&self) -> Option<String> {
+        self.text("priceSelector")
+    }
+
+    /// `env` (`data-env`).
+    pub fn env(&self) -> Env {
+        Env::parse(self.text("env").as_deref())
+    }
+
+    /// `widgetUrl`.
+    pub fn widget_url(&self) -> Option<String> {
+        self.text("widgetUrl")
     }
 
     /// `orderParam`: the query parameter holding the merchant's order reference.
     pub fn order_param(&self) -> Option<String> {
         self.text("orderParam")
+    }
+
+    /// Whether `key` was given (not absent, `null` or empty).
+    pub fn has(&self, key: &str) -> bool {
+        self.value(key).is_some()
     }
 
     /// A key's value, `None` when absent, `undefined`, `null` or an empty string.
@@ -171,12 +220,13 @@ impl RawOptions {
 }
 
 fn bad(option: &str, error: AmountError) -> WidgetError {
-    let why = match error {
-        AmountError::NotANumber => "is not a valid non-negative number",
-        AmountError::TooPrecise => "has more than two decimal places",
-        AmountError::TooLarge => "is too large",
-    };
-    WidgetError::Options(format!("{option} {why}"))
+    WidgetError::Input(match (option, error) {
+        ("points", AmountError::NotANumber) => "points is not a whole non-negative number",
+        ("price", AmountError::NotANumber) => "price is not a non-negative number",
+        ("price", AmountError::TooPrecise) => "price has more than two decimal places",
+        ("multiplier", AmountError::NotANumber) => "multiplier is not a whole number from 1",
+        _ => "points, price or multiplier is too large",
+    })
 }
 
 #[cfg(test)]
@@ -184,18 +234,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn types_the_official_loader_has_are_not_supported_yet_and_unknown_ones_are_errors() {
-        assert_eq!(
-            WidgetType::parse(Some("points-card")),
-            Ok(WidgetType::PointsCard)
-        );
+    fn the_four_types_parse_and_unknown_ones_are_errors() {
+        for name in ["points-alert", "points-card", "installments", "return"] {
+            let parsed = WidgetType::parse(Some(name)).map(WidgetType::as_str);
+            assert_eq!(parsed, Ok(name));
+        }
         assert_eq!(WidgetType::parse(Some(" return ")), Ok(WidgetType::Return));
-        for input in [
-            Some("installments"),
-            Some("points-alert"),
-            Some("banner"),
-            None,
-        ] {
+        for input in [Some("banner"), Some("<img src=x onerror=alert(1)>"), None] {
             let code = WidgetType::parse(input).map_err(|e| e.code());
             assert_eq!(code, Err("POINTS_E_TYPE"), "{input:?}");
         }

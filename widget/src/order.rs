@@ -28,12 +28,13 @@ impl OrderReference {
             .find_map(|name| Self::parse(&query(name)?))
     }
 
-    /// A trimmed, non-empty reference of at most 128 characters without control characters.
+    /// A trimmed, non-empty reference of at most 128 characters without control characters or
+    /// bidirectional formatting characters (an U+202E in a link must not reorder what we show).
     pub fn parse(text: &str) -> Option<Self> {
         let text = text.trim();
         let ok = !text.is_empty()
             && text.chars().nth(MAX_REFERENCE_LEN).is_none()
-            && !text.chars().any(char::is_control);
+            && !text.chars().any(|c| c.is_control() || is_bidi_control(c));
         ok.then(|| OrderReference(text.to_owned()))
     }
 
@@ -41,6 +42,11 @@ impl OrderReference {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// U+061C, U+200E/F, U+202A–E and U+2066–9: the characters that change text direction.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 /// An order's state as the merchant server reports it (`GET {server}/api/orders/{ref}`).
@@ -125,6 +131,7 @@ mod tests {
     #[test]
     fn reference_rejects_control_characters_and_huge_values() {
         assert!(OrderReference::parse("a\nb").is_none());
+        assert!(OrderReference::parse("A-1\u{202e}gpj.exe").is_none());
         assert!(OrderReference::parse(&"x".repeat(129)).is_none());
         assert!(OrderReference::parse(&"x".repeat(128)).is_some());
     }

@@ -5,6 +5,8 @@
 /// Replaces the default hook (which prints nothing useful in a browser).
 pub fn install_hook() {
     std::panic::set_hook(Box::new(|info| {
-        crate::report::log_error(&format!("POINTS_E_INTERNAL: {info}"));
+        // Not formatted: `info`'s Display would pull the formatting machinery into the bundle.
+        let _ = info;
+        crate::report::log_error("POINTS_E_INTERNAL: the widget panicked");
     }));
 }

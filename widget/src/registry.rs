@@ -37,6 +37,16 @@ pub fn get(id: u32) -> Option<Rc<Mounted>> {
     })
 }
 
+/// The widget mounted in `container`, if any.
+pub fn in_container(container: &Element) -> Option<Rc<Mounted>> {
+    WIDGETS.with(|w| {
+        w.borrow()
+            .iter()
+            .find(|(_, m)| m.container().is_same_node(Some(container)))
+            .map(|(_, m)| Rc::clone(m))
+    })
+}
+
 /// Unmounts the widget with `id`.
 pub fn remove(id: u32) {
     let removed = WIDGETS.with(|w| {

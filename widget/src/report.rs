@@ -13,7 +13,7 @@ pub const STATE_ATTR: &str = "data-state";
 
 /// Reports `error` on `container`, or on the document when there is no container to speak of.
 pub fn report(container: Option<&Element>, error: &WidgetError) {
-    log_error(&error.to_string());
+    log_error(&[error.code(), ": ", error.message()].concat());
     match container {
         Some(element) => {
             let _ = element.set_attribute(STATE_ATTR, "error");
@@ -34,7 +34,7 @@ pub fn set_state(container: &Element, state: &str) {
 
 /// One `console.error` line, prefixed so merchants can grep for it.
 pub fn log_error(message: &str) {
-    web_sys::console::error_1(&format!("[points-widget] {message}").into());
+    web_sys::console::error_1(&["[points-widget] ", message].concat().into());
 }
 
 fn fields(error: &WidgetError) -> [(&'static str, Field<'_>); 2] {

@@ -36,19 +36,37 @@ pub fn attach(host: &Element, sheets: &[&'static Sheet]) -> Result<ShadowRoot, W
     let shadow = host
         .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
         .map_err(|_| WidgetError::internal("attachShadow"))?;
+    adopt(&shadow, sheets)?;
+    Ok(shadow)
+}
+
+/// `host`'s shadow root (attached now, or the one the loader attached for the skeleton), emptied
+/// and with exactly `sheets` adopted.
+pub fn prepare(host: &Element, sheets: &[&'static Sheet]) -> Result<ShadowRoot, WidgetError> {
+    let Some(shadow) = host.shadow_root() else {
+        return attach(host, sheets);
+    };
+    while let Some(child) = shadow.first_child() {
+        shadow
+            .remove_child(&child)
+            .map_err(|_| WidgetError::internal("removeChild"))?;
+    }
+    adopt(&shadow, sheets)?;
+    Ok(shadow)
+}
+
+fn adopt(shadow: &ShadowRoot, sheets: &[&'static Sheet]) -> Result<(), WidgetError> {
     let adopted = Array::new();
     for sheet in sheets {
         match constructed(sheet) {
             Some(built) => {
                 adopted.push(&built);
             }
-            None => fallback_style(&shadow, sheet)?,
+            None => fallback_style(shadow, sheet)?,
         }
     }
-    if adopted.length() > 0 {
-        shadow.set_adopted_style_sheets(&JsValue::from(adopted));
-    }
-    Ok(shadow)
+    shadow.set_adopted_style_sheets(&JsValue::from(adopted));
+    Ok(())
 }
 
 /// The shared `CSSStyleSheet` for `sheet`, built on first use.
@@ -68,8 +86,8 @@ fn constructed(sheet: &'static Sheet) -> Option<CssStyleSheet> {
 /// Browsers without constructable stylesheets (Safari before 16.4) get a `<style>` element; only
 /// there does a strict CSP need `'unsafe-inline'`.
 fn fallback_style(shadow: &ShadowRoot, sheet: &Sheet) -> Result<(), WidgetError> {
-    let style = element(&document()?, "style", "")?;
-    append_text(&style, sheet.css)?;
+    let style = element(&document()?, "style", "");
+    append_text(&style, sheet.css);
     shadow
         .append_child(&style)
         .map(drop)

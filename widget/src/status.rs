@@ -4,22 +4,22 @@
 //! until the order settles. **Invariant:** the `status` query parameter is never read; only the
 //! server's answer (which the server verified with Points) is shown.
 
-use std::cell::Cell;
-use std::rc::Rc;
+use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
 
-use web_sys::{Element, ShadowRoot, UrlSearchParams};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{AbortController, Element, Response, ShadowRoot, UrlSearchParams};
 
 use crate::dom::{Field, append, append_text, dispatch, document, element, set_attr};
 use crate::error::WidgetError;
-use crate::fetch::{OrderAnswer, fetch_order, order_url};
+use crate::fetch::{OrderAnswer, order_url, parse_body, request_init};
 use crate::icon::coin;
 use crate::lang::Lang;
 use crate::order::{OrderReference, OrderState};
 use crate::report::{report, set_state};
 use crate::schedule::PollSchedule;
 use crate::shadow::Sheet;
-use crate::task::Task;
-use crate::timer::sleep;
 
 /// The status widget's own styles.
 pub static STYLE: Sheet = Sheet {
@@ -39,10 +39,15 @@ pub struct ReturnOptions {
 /// A mounted return widget; dropping it stops polling.
 #[derive(Debug)]
 pub struct ReturnStatus {
-    _poll: Option<Task>,
+    _poll: Option<Rc<Poller>>,
 }
 
 impl ReturnStatus {
+    /// A placeholder that does nothing (while a widget is re-rendered).
+    pub fn inert() -> Self {
+        ReturnStatus { _poll: None }
+    }
+
     /// Renders the pending text and starts polling; without a reference, shows the error.
     pub fn mount(
         container: &Element,
@@ -51,11 +56,9 @@ impl ReturnStatus {
         options: ReturnOptions,
     ) -> Result<Self, WidgetError> {
         let reference = reference_from_page(options.order_param.as_deref());
-        let view = Rc::new(View::build(container, shadow, lang, reference.clone())?);
+        let view = View::build(container, shadow, lang, reference.clone())?;
         let Some(reference) = reference else {
-            view.fail(WidgetError::Order(
-                "no order reference in the page URL".into(),
-            ));
+            view.fail(WidgetError::Order("no order reference in the page URL"));
             return Ok(ReturnStatus { _poll: None });
         };
         view.apply(OrderState::Pending);
@@ -64,51 +67,172 @@ impl ReturnStatus {
             ("state", Field::Str("pending")),
         ];
         dispatch(container, "points:ready", &fields);
-        let url = order_url(&options.server, &reference);
+        let poller = Poller::new(
+            view,
+            order_url(
+                &options.server,
+                &reference,
+                uuid_hint_from_page().as_deref(),
+            ),
+        );
+        poller.request();
         Ok(ReturnStatus {
-            _poll: Some(Task::spawn(poll(view, url))),
+            _poll: Some(poller),
         })
     }
 }
 
-/// Asks the server with back-off until a terminal state, a 404 or the 10-minute budget.
-async fn poll(view: Rc<View>, url: String) {
-    let mut schedule = PollSchedule::starting_at(js_sys::Date::now());
-    loop {
-        match fetch_order(&url).await {
-            Ok(OrderAnswer::NotFound) => {
-                return view.fail(WidgetError::Order(
-                    "the server does not know this order".into(),
-                ));
+type Callback = Closure<dyn FnMut(JsValue)>;
+
+/// Asks the server with back-off until a terminal state, a 404 or the 10-minute budget:
+/// `fetch` → `response.text()` → show → `setTimeout` → `fetch` …, each step a callback holding
+/// only a weak reference. Dropping it aborts the request in flight and clears the timer.
+struct Poller {
+    view: View,
+    url: String,
+    schedule: RefCell<PollSchedule>,
+    abort: Option<AbortController>,
+    timer: Cell<Option<i32>>,
+    on_response: Callback,
+    on_text: Callback,
+    on_failure: Callback,
+    on_timer: Closure<dyn FnMut()>,
+}
+
+impl std::fmt::Debug for Poller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Poller")
+    }
+}
+
+impl Drop for Poller {
+    fn drop(&mut self) {
+        if let Some(controller) = &self.abort {
+            controller.abort();
+        }
+        if let (Some(id), Some(window)) = (self.timer.get(), web_sys::window()) {
+            window.clear_timeout_with_handle(id);
+        }
+    }
+}
+
+impl Poller {
+    fn new(view: View, url: String) -> Rc<Self> {
+        Rc::new_cyclic(|weak: &Weak<Poller>| {
+            let with = |f: fn(&Poller, JsValue)| {
+                let weak = weak.clone();
+                Closure::<dyn FnMut(JsValue)>::new(move |value| {
+                    if let Some(poller) = weak.upgrade() {
+                        f(&poller, value);
+                    }
+                })
+            };
+            let timer = weak.clone();
+            Poller {
+                view,
+                url,
+                schedule: RefCell::new(PollSchedule::starting_at(js_sys::Date::now())),
+                abort: AbortController::new().ok(),
+                timer: Cell::new(None),
+                on_response: with(Poller::response),
+                on_text: with(Poller::text),
+                on_failure: with(|poller, _| poller.again()),
+                on_timer: Closure::new(move || {
+                    if let Some(poller) = timer.upgrade() {
+                        poller.timer.set(None);
+                        poller.request();
+                    }
+                }),
             }
-            Ok(OrderAnswer::Found {
+        })
+    }
+
+    fn request(&self) {
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let signal = self.abort.as_ref().map(AbortController::signal);
+        let init = request_init(signal.as_ref());
+        let _ = window
+            .fetch_with_str_and_init(&self.url, &init)
+            .then2(&self.on_response, &self.on_failure);
+    }
+
+    fn response(&self, value: JsValue) {
+        let Ok(response) = value.dyn_into::<Response>() else {
+            return self.again();
+        };
+        match response.status() {
+            200 => match response.text() {
+                Ok(text) => {
+                    let _ = text.then2(&self.on_text, &self.on_failure);
+                }
+                Err(_) => self.again(),
+            },
+            404 => self.answer(OrderAnswer::NotFound),
+            // A 5xx or anything else: keep the calm text and ask again.
+            _ => self.again(),
+        }
+    }
+
+    fn text(&self, value: JsValue) {
+        match parse_body(&value.as_string().unwrap_or_default()) {
+            Some(answer) => self.answer(answer),
+            None => self.again(),
+        }
+    }
+
+    fn answer(&self, answer: OrderAnswer) {
+        let view = &self.view;
+        match answer {
+            OrderAnswer::NotFound => {
+                view.fail(WidgetError::Order("the server does not know this order"));
+            }
+            OrderAnswer::Found {
                 order_number: Some(number),
                 ..
-            }) if view
+            } if view
                 .reference
                 .as_ref()
                 .is_some_and(|r| r.as_str() != number) =>
             {
-                return view.fail(WidgetError::Order(
-                    "the server answered for another order".into(),
-                ));
+                view.fail(WidgetError::Order("the server answered for another order"));
             }
-            Ok(OrderAnswer::Found {
+            OrderAnswer::Found {
                 state: Some(state), ..
-            }) => {
+            } => {
                 view.show(state);
-                if state.is_terminal() {
-                    return;
+                if !state.is_terminal() {
+                    self.again();
                 }
             }
-            // An unknown state, a network error or a 5xx: keep the calm text and ask again.
-            Ok(OrderAnswer::Found { state: None, .. }) | Err(_) => {}
+            // An unknown state: ask again.
+            OrderAnswer::Found { state: None, .. } => self.again(),
         }
-        let Some(delay) = schedule.next_delay(js_sys::Date::now()) else {
-            return view.still_processing();
-        };
-        sleep(delay).await;
     }
+
+    /// Waits the next back-off delay, then asks again; past the budget, says so and stops.
+    fn again(&self) {
+        let delay = self.schedule.borrow_mut().next_delay(js_sys::Date::now());
+        let Some(delay) = delay else {
+            return self.view.still_processing();
+        };
+        let id = web_sys::window().and_then(|window| {
+            window
+                .set_timeout_with_callback_and_timeout_and_arguments_0(
+                    self.on_timer.as_ref().unchecked_ref(),
+                    i32::try_from(delay).unwrap_or(i32::MAX),
+                )
+                .ok()
+        });
+        self.timer.set(id);
+    }
+}
+
+/// The `uuid` Points appended to the callback URL, if any (checked by [`order_url`]).
+fn uuid_hint_from_page() -> Option<String> {
+    let search = web_sys::window()?.location().search().ok()?;
+    UrlSearchParams::new_with_str(&search).ok()?.get("uuid")
 }
 
 /// The reference from `location.search`; `None` when absent or unusable.
@@ -138,17 +262,17 @@ impl View {
         reference: Option<OrderReference>,
     ) -> Result<Self, WidgetError> {
         let doc = document()?;
-        let root = element(&doc, "div", "pk-box pk-status")?;
-        append(&root, &coin(&doc)?)?;
-        let region = element(&doc, "div", "pk-status__body")?;
-        set_attr(&region, "role", "status")?;
-        set_attr(&region, "aria-live", "polite")?;
-        let title = element(&doc, "p", "pk-status__title")?;
-        let detail = element(&doc, "p", "pk-status__detail")?;
-        set_attr(&detail, "hidden", "")?;
-        append(&region, &title)?;
-        append(&region, &detail)?;
-        append(&root, &region)?;
+        let root = element(&doc, "div", "pk-box pk-status");
+        append(&root, &coin(&doc));
+        let region = element(&doc, "div", "pk-status__body");
+        set_attr(&region, "role", "status");
+        set_attr(&region, "aria-live", "polite");
+        let title = element(&doc, "p", "pk-status__title");
+        let detail = element(&doc, "p", "pk-status__detail");
+        set_attr(&detail, "hidden", "");
+        append(&region, &title);
+        append(&region, &detail);
+        append(&root, &region);
         shadow
             .append_child(&root)
             .map_err(|_| WidgetError::internal("appendChild"))?;
@@ -229,7 +353,7 @@ impl View {
     /// Replaces the title (and, for a confirmed order, the order number line).
     fn render(&self, modifier: &str, text: &str, with_reference: bool) {
         self.root
-            .set_class_name(&format!("pk-box pk-status pk-status--{modifier}"));
+            .set_class_name(&["pk-box pk-status pk-status--", modifier].concat());
         self.title.set_text_content(Some(text));
         self.detail.set_text_content(None);
         let reference = self.reference.as_ref().filter(|_| with_reference);
@@ -248,9 +372,10 @@ impl View {
         append_text(
             &self.detail,
             self.lang.pick("رقم الطلب: ", "Order number: "),
-        )?;
-        let number = element(&document()?, "bdi", "pk-status__ref")?;
-        append_text(&number, reference.as_str())?;
-        append(&self.detail, &number)
+        );
+        let number = element(&document()?, "bdi", "pk-status__ref");
+        append_text(&number, reference.as_str());
+        append(&self.detail, &number);
+        Ok(())
     }
 }

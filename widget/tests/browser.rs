@@ -11,9 +11,17 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 #[path = "browser/card.rs"]
 mod card;
+#[path = "browser/element.rs"]
+mod element;
 #[path = "browser/errors.rs"]
 mod errors;
 #[path = "browser/helpers.rs"]
 mod helpers;
+#[path = "browser/hostile.rs"]
+mod hostile;
+#[path = "browser/origin.rs"]
+mod origin;
 #[path = "browser/status.rs"]
 mod status;
+#[path = "browser/types.rs"]
+mod types;

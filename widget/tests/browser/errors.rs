@@ -31,10 +31,10 @@ fn a_container_outside_the_document_gets_the_error_state() {
 }
 
 #[wasm_bindgen_test]
-fn unknown_and_unsupported_types_are_type_errors() {
+fn unknown_types_are_type_errors() {
     for kind in [
         JsValue::from_str("banner"),
-        "installments".into(),
+        "<img src=x onerror=alert(1)>".into(),
         JsValue::UNDEFINED,
     ] {
         let container = fresh_container();
@@ -54,11 +54,17 @@ fn unknown_and_unsupported_types_are_type_errors() {
 }
 
 #[wasm_bindgen_test]
-fn bad_amounts_are_option_errors() {
-    let cases: [(&str, JsValue); 4] = [
+fn bad_amounts_are_input_errors_and_nothing_is_rendered() {
+    let cases: [(&str, JsValue); 10] = [
         ("points", "-1".into()),
+        ("points", JsValue::from_f64(-3.0)),
         ("points", JsValue::from_f64(2.5)),
+        ("points", "abc".into()),
+        ("points", "1\u{202e}2".into()),
+        ("points", JsValue::from_f64(f64::NAN)),
+        ("price", "-10".into()),
         ("price", "1.005".into()),
+        ("price", "<img src=x onerror=alert(1)>".into()),
         ("multiplier", "x".into()),
     ];
     for (key, value) in cases {
@@ -68,8 +74,13 @@ fn bad_amounts_are_option_errors() {
             &container,
             &[("type", "points-card".into()), (key, value.clone())],
         );
-        assert_eq!(errors.values(), ["POINTS_E_OPTIONS"], "{key} = {value:?}");
+        assert_eq!(errors.values(), ["POINTS_E_INPUT"], "{key} = {value:?}");
         assert_eq!(state(&container).as_deref(), Some("error"));
+        assert_eq!(
+            container.child_element_count(),
+            0,
+            "rendered {key} = {value:?}"
+        );
     }
 }
 

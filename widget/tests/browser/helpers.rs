@@ -38,9 +38,41 @@ pub fn options(container: &Element, pairs: &[(&str, JsValue)]) -> JsValue {
     object.into()
 }
 
-/// `PointsWidget.init(options)` as the loader calls it.
+/// `PointsWidget.init(options)` as the loader calls it, the loader being on this (loopback) origin.
 pub fn mount(container: &Element, pairs: &[(&str, JsValue)]) -> Handle {
+    points_widget::configure(format!("{}/widget/widget-loader.js", page_origin()));
     points_widget::mount(options(container, pairs))
+}
+
+/// `location.origin` of the test page (`http://127.0.0.1:PORT`).
+pub fn page_origin() -> String {
+    web_sys::window()
+        .expect("window")
+        .location()
+        .origin()
+        .expect("origin")
+}
+
+/// No `<img>` (or any element we did not create) came from a hostile string, and its handler
+/// never ran.
+pub fn assert_no_injection(container: &Element) {
+    let window = web_sys::window().expect("window");
+    assert!(
+        Reflect::get(&window, &"__pkPwned".into())
+            .expect("get")
+            .is_undefined(),
+        "an injected handler ran"
+    );
+    assert!(document().query_selector("img").expect("query").is_none());
+    if let Some(host) = container.query_selector(".pk-host").expect("query")
+        && let Some(root) = host.shadow_root()
+    {
+        assert!(
+            root.query_selector("img, script, iframe, [onerror]")
+                .expect("q")
+                .is_none()
+        );
+    }
 }
 
 /// The shadow root of our wrapper in `container`.

@@ -65,7 +65,7 @@ async fn arabic_pending_then_failed_with_a_custom_param_and_server() {
         &[
             ("type", "return".into()),
             ("orderParam", "oid".into()),
-            ("server", "https://shop.example/".into()),
+            ("server", format!("{}/", page_origin()).into()),
         ],
     );
 
@@ -81,7 +81,7 @@ async fn arabic_pending_then_failed_with_a_custom_param_and_server() {
     assert_eq!(status_text(&container), "لم يكتمل الدفع");
     assert_eq!(
         fetch.urls.borrow()[0],
-        "https://shop.example/api/orders/A%2F1"
+        format!("{}/api/orders/A%2F1", page_origin())
     );
     set_query("");
 }
@@ -143,5 +143,95 @@ async fn destroy_stops_polling() {
 
     assert_eq!(fetch.calls(), 1);
     assert_eq!(container.child_element_count(), 0);
+    set_query("");
+}
+
+#[wasm_bindgen_test]
+async fn a_status_server_on_another_origin_is_refused() {
+    set_query("?ref=ORD-7");
+    let fetch = FakeFetch::install(&[(200, CONFIRMED)]);
+    for server in [
+        "https://shop.example",
+        "//evil.example",
+        "javascript:alert(1)",
+    ] {
+        let container = fresh_container();
+        let errors = Recorder::new(&container, "points:error", "code");
+        let handle = mount(
+            &container,
+            &[("type", "return".into()), ("server", server.into())],
+        );
+        assert!(!handle.mounted(), "{server}");
+        assert_eq!(errors.values(), ["POINTS_E_ORIGIN"], "{server}");
+        assert_eq!(container.child_element_count(), 0);
+    }
+    sleep(600).await;
+    assert_eq!(fetch.calls(), 0);
+    set_query("");
+}
+
+#[wasm_bindgen_test]
+async fn hostile_references_are_shown_as_text() {
+    let hostile = "<img src=x onerror=window.__pkPwned=1>javascript:alert(1)";
+    let encoded = String::from(js_sys::encode_uri_component(hostile));
+    set_query(&format!("?ref={encoded}"));
+    let body = format!(
+        r#"{{"order_number":{},"state":"confirmed"}}"#,
+        String::from(js_sys::JSON::stringify(&hostile.into()).expect("json"))
+    );
+    let _fetch = FakeFetch::install(&[(200, body.as_str())]);
+    let container = fresh_container();
+    let _handle = mount(
+        &container,
+        &[("type", "return".into()), ("lang", "en".into())],
+    );
+    eventually(2_000, "confirmed", || {
+        state(&container).as_deref() == Some("confirmed")
+    })
+    .await;
+    assert_eq!(text(&find(&container, "bdi.pk-status__ref")), hostile);
+    assert_no_injection(&container);
+    set_query("");
+}
+
+#[wasm_bindgen_test]
+async fn a_reference_with_a_direction_override_is_not_used() {
+    set_query("?ref=ORD\u{202e}7-DRO");
+    let fetch = FakeFetch::install(&[(200, CONFIRMED)]);
+    let container = fresh_container();
+    let errors = Recorder::new(&container, "points:error", "code");
+    let _handle = mount(
+        &container,
+        &[("type", "return".into()), ("lang", "en".into())],
+    );
+    assert_eq!(errors.values(), ["POINTS_E_ORDER"]);
+    sleep(600).await;
+    assert_eq!(fetch.calls(), 0);
+    set_query("");
+}
+
+#[wasm_bindgen_test]
+async fn a_well_formed_uuid_goes_to_the_server_as_a_hint_and_a_hostile_one_does_not() {
+    for (query, expected) in [
+        (
+            "?ref=ORD-7&uuid=550e8400-e29b-41d4-a716-446655440000&status=approved",
+            "/api/orders/ORD-7?uuid=550e8400-e29b-41d4-a716-446655440000",
+        ),
+        ("?ref=ORD-7&uuid=x%26status%3Dapproved", "/api/orders/ORD-7"),
+    ] {
+        set_query(query);
+        let fetch = FakeFetch::install(&[(200, CONFIRMED)]);
+        let container = fresh_container();
+        let _handle = mount(&container, &[("type", "return".into())]);
+        eventually(3_000, "confirmed", || {
+            state(&container).as_deref() == Some("confirmed")
+        })
+        .await;
+        assert_eq!(
+            fetch.urls.borrow().first().map(String::as_str),
+            Some(expected),
+            "query {query}"
+        );
+    }
     set_query("");
 }
