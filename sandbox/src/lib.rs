@@ -12,16 +12,21 @@
 //! ```
 //!
 //! Codemap: [`config`] (how it is set up), `state` and `session` (what it remembers, and the
-//! checkout session's life), `order` (the order and its wire shapes), `api` (`/api/v1/…`),
-//! `hosted` (`/checkout/…`), `webhooks` (delivery with retries and a log), `control`
-//! (`/_sandbox/…`).
+//! checkout session's life), `customers` (wallets and the reserved phones), `order` (the order
+//! and its wire shapes), `lifecycle` (the state machine and its webhooks), `api` (`/api/v1/…`:
+//! all 18 endpoints), `hosted` (`/checkout/…`: one-click approve, or phone → OTP → redemption →
+//! card → success), `webhooks` (delivery with retries and a log), `faults` (injected API and
+//! delivery faults), `control` (`/_sandbox/…`).
 
 mod api;
 mod clock;
 pub mod config;
 mod control;
+mod customers;
+mod faults;
 mod hosted;
 mod lang;
+mod lifecycle;
 mod order;
 mod session;
 mod state;
@@ -55,10 +60,11 @@ impl Sandbox {
     /// Every route: `/api/v1/…`, `/checkout/…` and `/_sandbox/…`.
     pub fn router(&self) -> Router {
         Router::new()
-            .merge(api::router())
+            .merge(api::router(self.state.clone()))
             .merge(hosted::router())
             .merge(control::router())
             .fallback(not_found)
+            .method_not_allowed_fallback(method_not_allowed)
             .with_state(self.state.clone())
     }
 
@@ -81,7 +87,10 @@ pub async fn serve(listener: tokio::net::TcpListener, sandbox: Sandbox) -> std::
             }
         })
     };
-    let result = axum::serve(listener, sandbox.router())
+    let app = sandbox
+        .router()
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let result = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await;
     sweeper.abort();
@@ -90,6 +99,15 @@ pub async fn serve(listener: tokio::net::TcpListener, sandbox: Sandbox) -> std::
 
 async fn not_found() -> (StatusCode, Json<ErrorEnvelope>) {
     (StatusCode::NOT_FOUND, Json(ErrorEnvelope::new("Not found")))
+}
+
+async fn method_not_allowed(method: axum::http::Method) -> (StatusCode, Json<ErrorEnvelope>) {
+    (
+        StatusCode::METHOD_NOT_ALLOWED,
+        Json(ErrorEnvelope::new(format!(
+            "The {method} method is not supported for this route."
+        ))),
+    )
 }
 
 async fn shutdown_signal() {

@@ -37,9 +37,36 @@ pub struct Order {
     pub cancel_reason: Option<String>,
     /// Shipping status as Points' backed integer; 1 (`new`) on creation (API.md §12).
     pub shipping_status: u8,
+    /// The merchant's own bilingual shipping label (API.md §3.10).
+    pub custom_status: Option<CustomStatus>,
+    /// SAR refunded so far (API.md §12: what remains can still be refunded).
+    pub refunded_amount: Sar,
+    /// Points reversed or returned by refunds so far.
+    pub refunded_points: u64,
+    /// Whether `POST /complete` has run (a replacing order completes once).
+    pub completed: bool,
+    /// `payment_method` recorded by `POST /complete` (API.md §3.7).
+    pub payment_method: Option<String>,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
 }
+
+/// `custom_status`: the merchant's label in both languages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomStatus {
+    pub ar: String,
+    pub en: String,
+}
+
+/// Shipping statuses by backed integer (API.md §12): `new`=1 … `cancelled`=6.
+pub const SHIPPING_STATUSES: [&str; 6] = [
+    "new",
+    "license_in_progress",
+    "ready_shipping",
+    "delivery_is_in_progress",
+    "delivered",
+    "cancelled",
+];
 
 /// What the checkout request carried beyond the order itself; the hosted pages use it.
 #[derive(Debug, Clone, Default)]
@@ -71,6 +98,57 @@ impl PaymentStatus {
 }
 
 impl Order {
+    /// A fresh order in `new`; [`crate::state::Store::push_order`] gives it its id.
+    pub fn new(
+        merchant: usize,
+        order_type: OrderType,
+        order_number: OrderNumber,
+        total_price: Sar,
+        now: OffsetDateTime,
+    ) -> Self {
+        Order {
+            id: 0,
+            uuid: OrderUuid::parse(&uuid::Uuid::new_v4().to_string())
+                .unwrap_or_else(|| unreachable!("uuid v4 is canonical")),
+            merchant,
+            reference_number: String::new(),
+            order_number,
+            order_type,
+            status: OrderStatus::New,
+            payment_status: PaymentStatus::PartiallyPaid,
+            total_price,
+            total_points: 0,
+            metadata: None,
+            items: None,
+            checkout: CheckoutDetails::default(),
+            cancel_reason: None,
+            shipping_status: 1,
+            custom_status: None,
+            refunded_amount: Sar::ZERO,
+            refunded_points: 0,
+            completed: false,
+            payment_method: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    /// SAR that can still be refunded.
+    pub fn refundable(&self) -> Sar {
+        self.total_price
+            .checked_sub(self.refunded_amount)
+            .unwrap_or(Sar::ZERO)
+    }
+
+    /// The resolved shipping label: the custom one in `lang`, else the enum's.
+    pub fn status_label(&self, lang: Lang) -> String {
+        match (&self.custom_status, lang) {
+            (Some(custom), Lang::Ar) => custom.ar.clone(),
+            (Some(custom), Lang::En) => custom.en.clone(),
+            (None, _) => shipping_label(self.shipping_status, lang).to_owned(),
+        }
+    }
+
     /// The API's `OrderResource`; `status_label` in `lang`.
     pub fn resource(&self, lang: Lang, now: OffsetDateTime) -> OrderResource {
         OrderResource {
@@ -78,8 +156,11 @@ impl Order {
             uuid: self.uuid.clone(),
             reference_number: Some(self.reference_number.clone()),
             order_status: self.status,
-            status_label: Some(shipping_label(self.shipping_status, lang).to_owned()),
-            custom_status: None,
+            status_label: Some(self.status_label(lang)),
+            custom_status: self
+                .custom_status
+                .as_ref()
+                .map(|c| json!({ "ar": c.ar, "en": c.en })),
             order_number: self.order_number.clone(),
             order_type: self.order_type,
             total_price: self.total_price,

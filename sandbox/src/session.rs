@@ -1,10 +1,9 @@
 //! Checkout sessions: the 30-minute life of a `checkout_url` and what settles its order
 //! (API.md §4, §12).
 
-use protocol::{CheckoutRequest, OrderStatus, OrderType, OrderUuid, WebhookEvent};
+use protocol::{CheckoutRequest, OrderStatus, OrderType, PhoneNumber, Sar, WebhookEvent};
 use rand::{Rng, distr::Alphanumeric};
 use time::{Duration, OffsetDateTime};
-use uuid::Uuid;
 
 use crate::{
     order::{CheckoutDetails, Order, PaymentStatus, redemption_points},
@@ -26,6 +25,61 @@ pub struct Session {
     pub created_at: OffsetDateTime,
     pub expires_at: OffsetDateTime,
     pub state: SessionState,
+    /// How far the shopper got through the hosted steps.
+    pub journey: Journey,
+}
+
+/// The shopper's progress through phone, OTP, redemption and card (API.md §12).
+#[derive(Debug, Clone, Default)]
+pub struct Journey {
+    /// From the checkout request, or entered on the phone page.
+    pub phone: Option<PhoneNumber>,
+    /// The OTP was entered correctly for `phone`.
+    pub verified: bool,
+    /// The chosen redemption: SAR covered by points, and the points that costs.
+    pub redemption: Option<Redemption>,
+}
+
+/// A redemption the shopper chose on the balance page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Redemption {
+    pub amount: Sar,
+    pub points: u64,
+    /// What is left for the card step; zero skips it.
+    pub remainder: Sar,
+}
+
+/// Why a redemption cannot be taken (shown on the balance page).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RedemptionError {
+    /// Below the 10 SAR minimum order value.
+    BelowMinimum,
+    /// More points than the wallet holds.
+    InsufficientBalance,
+    /// Zero, or more than the order total.
+    InvalidAmount,
+}
+
+/// The minimum order value for redemption (API.md §12): 10 SAR.
+pub const MINIMUM_ORDER: Sar = Sar::from_halalas(1_000);
+
+/// Checks a redemption of `amount` on an order of `total` against a wallet of `balance` points.
+pub fn redemption(total: Sar, amount: Sar, balance: u64) -> Result<Redemption, RedemptionError> {
+    if total < MINIMUM_ORDER {
+        return Err(RedemptionError::BelowMinimum);
+    }
+    if amount == Sar::ZERO || amount > total {
+        return Err(RedemptionError::InvalidAmount);
+    }
+    let points = redemption_points(amount);
+    if points > balance {
+        return Err(RedemptionError::InsufficientBalance);
+    }
+    Ok(Redemption {
+        amount,
+        points,
+        remainder: total.checked_sub(amount).unwrap_or(Sar::ZERO),
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,7 +107,7 @@ impl SessionState {
 #[derive(Debug, Clone)]
 pub enum SessionView {
     Open {
-        session: Session,
+        session: Box<Session>,
         order: Box<Order>,
         merchant_name: String,
     },
@@ -108,6 +162,10 @@ impl Store {
             created_at: now,
             expires_at: now + LIFETIME,
             state: SessionState::Open,
+            journey: Journey {
+                phone: self.orders[order].checkout.phone_number.clone(),
+                ..Journey::default()
+            },
         };
         self.sessions.insert(id.clone(), session);
         Ok(id)
@@ -128,7 +186,7 @@ impl Store {
                 SessionView::Finished { order }
             }
             SessionState::Open => SessionView::Open {
-                session: session.clone(),
+                session: Box::new(session.clone()),
                 merchant_name: self.merchants[order.merchant].name.clone(),
                 order,
             },
@@ -165,6 +223,61 @@ impl Store {
         let settled = order.clone();
         self.finish(id);
         self.notify(event, session.order, now);
+        Ok(settled)
+    }
+
+    /// Changes an open session's journey; any other session comes back as what it shows.
+    pub fn journey_mut(
+        &mut self,
+        id: &str,
+        now: OffsetDateTime,
+        change: impl FnOnce(&mut Journey),
+    ) -> Result<(), SessionView> {
+        match self.session_view(id, now) {
+            SessionView::Open { .. } => {}
+            other => return Err(other),
+        }
+        if let Some(session) = self.sessions.get_mut(id) {
+            change(&mut session.journey);
+        }
+        Ok(())
+    }
+
+    /// Settles the redemption the shopper confirmed (and, for a remainder, paid by card):
+    /// points leave the wallet, the order is `approved` and `approved` fires.
+    pub fn settle_redemption(
+        &mut self,
+        id: &str,
+        now: OffsetDateTime,
+    ) -> Result<Order, SessionView> {
+        let session = match self.session_view(id, now) {
+            SessionView::Open { session, .. } => session,
+            other => return Err(other),
+        };
+        let (Some(phone), Some(redemption)) = (&session.journey.phone, session.journey.redemption)
+        else {
+            return Err(SessionView::Open {
+                merchant_name: String::new(),
+                order: Box::new(self.orders[session.order].clone()),
+                session,
+            });
+        };
+        let customer = self.customer_mut(phone.expose());
+        customer.points = customer.points.saturating_sub(redemption.points);
+        let order = &mut self.orders[session.order];
+        // Refunds give the points back to the wallet they came from.
+        order.checkout.phone_number = Some(phone.clone());
+        order.status = OrderStatus::Approved;
+        order.total_points = redemption.points;
+        order.payment_status = if redemption.remainder == Sar::ZERO {
+            PaymentStatus::FullyPaid
+        } else {
+            PaymentStatus::PartiallyPaid
+        };
+        order.updated_at = now;
+        let settled = order.clone();
+        self.finish(id);
+        self.notify(WebhookEvent::Approved, session.order, now);
         Ok(settled)
     }
 
@@ -220,37 +333,25 @@ impl Store {
         callback_url: Option<url::Url>,
         now: OffsetDateTime,
     ) -> usize {
-        let id = self.orders.len() as u64 + 1;
-        let uuid = OrderUuid::parse(&Uuid::new_v4().to_string())
-            .unwrap_or_else(|| unreachable!("uuid v4 is canonical"));
-        self.orders.push(Order {
-            id,
-            uuid,
+        let mut order = Order::new(
             merchant,
-            reference_number: format!("REF-{}-{id:06}", now.year()),
-            order_number: request.order_number,
-            order_type: OrderType::Replacing,
-            status: OrderStatus::New,
-            payment_status: PaymentStatus::PartiallyPaid,
-            total_price: request.total_price,
-            total_points: 0,
-            metadata: request.metadata,
-            items: request.products,
-            checkout: CheckoutDetails {
-                phone_number: request.phone_number,
-                name: request.name,
-                shipping_amount: request.shipping_amount,
-                tax_amount: request.tax_amount,
-                discount_amount: request.discount_amount,
-                shipping_address: request.shipping_address,
-                callback_url,
-            },
-            cancel_reason: None,
-            shipping_status: 1,
-            created_at: now,
-            updated_at: now,
-        });
-        self.orders.len() - 1
+            OrderType::Replacing,
+            request.order_number,
+            request.total_price,
+            now,
+        );
+        order.metadata = request.metadata;
+        order.items = request.products;
+        order.checkout = CheckoutDetails {
+            phone_number: request.phone_number,
+            name: request.name,
+            shipping_amount: request.shipping_amount,
+            tax_amount: request.tax_amount,
+            discount_amount: request.discount_amount,
+            shipping_address: request.shipping_address,
+            callback_url,
+        };
+        self.push_order(order)
     }
 }
 
@@ -261,4 +362,37 @@ fn new_session_id() -> String {
         .take(32)
         .map(char::from)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sar(riyals: u64) -> Sar {
+        Sar::from_halalas(riyals * 100)
+    }
+
+    #[test]
+    fn redemption_follows_the_sandbox_rules() {
+        let full = redemption(sar(224), sar(224), 10_000).expect("full");
+        assert_eq!((full.points, full.remainder), (7_467, Sar::ZERO));
+        let part = redemption(sar(224), sar(150), 10_000).expect("partial");
+        assert_eq!((part.points, part.remainder), (5_000, sar(74)));
+        assert_eq!(
+            redemption(sar(9), sar(9), 10_000),
+            Err(RedemptionError::BelowMinimum)
+        );
+        assert_eq!(
+            redemption(sar(400), sar(400), 10_000),
+            Err(RedemptionError::InsufficientBalance)
+        );
+        assert_eq!(
+            redemption(sar(100), sar(101), 10_000),
+            Err(RedemptionError::InvalidAmount)
+        );
+        assert_eq!(
+            redemption(sar(100), Sar::ZERO, 10_000),
+            Err(RedemptionError::InvalidAmount)
+        );
+    }
 }

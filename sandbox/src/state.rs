@@ -6,8 +6,10 @@
 //! never holds up a shopper or another request.
 
 use std::{
-    collections::HashMap,
+    collections::{HashMap, VecDeque},
+    net::IpAddr,
     sync::{Arc, Mutex, MutexGuard, PoisonError},
+    time::{Duration, Instant},
 };
 
 use protocol::{ApiKey, OrderNumber, OrderUuid, WebhookEvent, WebhookSecret};
@@ -17,9 +19,11 @@ use uuid::Uuid;
 
 use crate::{
     config::{MerchantConfig, SandboxConfig},
+    customers::Customer,
+    faults::{DeliveryFaults, Faults},
     order::Order,
     session::Session,
-    webhooks::{self, DeliveryRecord, Notification},
+    webhooks::{DeliveryRecord, Notification},
 };
 
 /// Shared by every handler; cheap to clone.
@@ -46,6 +50,25 @@ pub struct Store {
     pub deliveries: Vec<DeliveryRecord>,
     /// Webhooks queued by the current change, sent by [`AppState::update`] once it unlocks.
     pub outbox: Vec<Notification>,
+    /// Customers seen so far, by normalised phone; the reserved ones of API.md §12 on demand.
+    pub customers: HashMap<String, Customer>,
+    /// Earnings waiting for their customer to activate (API.md §3.1 pending variant).
+    pub pending_earnings: Vec<PendingEarning>,
+    /// Ids of pending earnings, counted apart from orders.
+    pub next_pending_id: u64,
+    /// Injected API faults (control API).
+    pub faults: Faults,
+    /// Injected webhook delivery faults (control API).
+    pub delivery_faults: DeliveryFaults,
+}
+
+/// An earning accepted for a customer who has not activated their account yet.
+#[derive(Debug, Clone)]
+pub struct PendingEarning {
+    pub id: u64,
+    pub merchant: usize,
+    pub phone: String,
+    pub order: Order,
 }
 
 /// A merchant as the store keeps it.
@@ -55,8 +78,23 @@ pub struct Merchant {
     pub public_key: String,
     pub private_key: ApiKey,
     pub multiplier: u64,
-    /// Verified/published (API.md §12); unverified merchants get `403` on checkout.
+    /// Verified/published (API.md §12); unverified merchants get `403` on checkout, earning
+    /// and webhook writes.
     pub verified: bool,
+    /// Earning channels enabled (API.md §12); else `403` on the three earning endpoints.
+    pub earning_enabled: bool,
+    /// `None`: every IP allowed. `Some(list)`: only these (an empty list blocks everyone).
+    pub ip_allow_list: Option<Vec<IpAddr>>,
+    /// How long an earning call holds the merchant's lock, so tests can observe the `429`.
+    pub earning_delay: Duration,
+    /// Whether an earning call of this merchant is in flight (the per-merchant lock).
+    pub earning_locked: bool,
+    /// Per-product point values overriding the multiplier (API.md §12).
+    pub product_points: HashMap<String, u64>,
+    /// `integration_active` of the merchant's key (API.md §3.13).
+    pub integration_active: bool,
+    /// When the recent `/v1/integration/status` calls were made (30 per minute allowed).
+    pub integration_calls: VecDeque<Instant>,
     pub webhooks: Vec<Webhook>,
 }
 
@@ -68,6 +106,7 @@ pub struct Webhook {
     pub url: Url,
     pub secret: WebhookSecret,
     pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
 }
 
 /// A webhook URL the sandbox cannot deliver to.
@@ -113,9 +152,7 @@ impl AppState {
             let value = change(&mut store);
             (value, std::mem::take(&mut store.outbox))
         };
-        for notification in outbox {
-            webhooks::dispatch(self, notification);
-        }
+        crate::faults::dispatch_all(self, outbox);
         value
     }
 
@@ -141,6 +178,13 @@ impl Store {
             private_key: ApiKey::new(config.private_key),
             multiplier: config.multiplier,
             verified: true,
+            earning_enabled: true,
+            ip_allow_list: None,
+            earning_delay: Duration::ZERO,
+            earning_locked: false,
+            product_points: HashMap::new(),
+            integration_active: true,
+            integration_calls: VecDeque::new(),
             webhooks: Vec::new(),
         };
         for hook in config.webhooks {
@@ -200,23 +244,51 @@ impl Store {
 
     /// Queues `event` about `orders[order]` for every webhook of its merchant.
     pub fn notify(&mut self, event: WebhookEvent, order: usize, now: OffsetDateTime) {
+        self.notify_with(event, order, serde_json::Map::new(), now);
+    }
+
+    /// Like [`Store::notify`], with per-event extras added to the payload's `order`.
+    pub fn notify_with(
+        &mut self,
+        event: WebhookEvent,
+        order: usize,
+        extras: serde_json::Map<String, serde_json::Value>,
+        now: OffsetDateTime,
+    ) {
         let order = &self.orders[order];
         let hooks = &self.merchants[order.merchant].webhooks;
         if !hooks.is_empty() {
-            let notification = Notification::new(event, order, hooks, now);
+            let notification = Notification::new(event, order, extras, hooks, now);
             self.outbox.push(notification);
         }
+    }
+
+    /// Appends an order and returns its index; its `id` is the index + 1.
+    pub fn push_order(&mut self, mut order: Order) -> usize {
+        order.id = self.orders.len() as u64 + 1;
+        order.reference_number = format!("REF-{}-{:06}", order.created_at.year(), order.id);
+        self.orders.push(order);
+        self.orders.len() - 1
+    }
+
+    /// A merchant's webhook by uuid; another merchant's is as good as unknown.
+    pub fn webhook_index(&self, merchant: usize, uuid: Uuid) -> Option<usize> {
+        self.merchants[merchant]
+            .webhooks
+            .iter()
+            .position(|w| w.uuid == uuid)
     }
 }
 
 impl Webhook {
-    fn new(url: Url, secret: String, now: OffsetDateTime) -> Self {
+    pub fn new(url: Url, secret: String, now: OffsetDateTime) -> Self {
         Webhook {
             uuid: Uuid::new_v4(),
             name: format!("Webhook {}", url.host_str().unwrap_or("local")),
             url,
             secret: WebhookSecret::new(secret),
             created_at: now,
+            updated_at: now,
         }
     }
 }

@@ -46,7 +46,10 @@ async fn create(
 }
 
 /// The body as a JSON object; anything else is a 400 with the reason.
-fn parse_object(body: &[u8]) -> Result<serde_json::Map<String, Value>, ApiError> {
+pub fn parse_object(body: &[u8]) -> Result<serde_json::Map<String, Value>, ApiError> {
+    if body.len() > super::BODY_LIMIT {
+        return Err(ApiError::PayloadTooLarge);
+    }
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(fields)) => Ok(fields),
         Ok(_) => Err(ApiError::MalformedBody(

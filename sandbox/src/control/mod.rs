@@ -7,17 +7,37 @@
 //! - `PATCH /_sandbox/merchants/{publicKey}` `{ "verified": false }`
 //! - `POST /_sandbox/merchants/{publicKey}/webhooks` `{ "url", "secret"?, "name"? }`
 //! - `POST /_sandbox/sessions/{sessionId}/expire`: the 30 minutes are up, now
+//!
+//! and, in [`world`]:
+//!
+//! - `POST /_sandbox/merchants` `{ "name", "public_key", "private_key", "multiplier"? }`
+//! - `GET /_sandbox/state`: merchants with their switches, customers, pending earnings, faults
+//! - `PATCH /_sandbox/merchants/{publicKey}` also takes `earning_enabled`, `ip_allow_list`
+//!   (list of IPs, or `null` for none), `earning_delay_ms` (how long an earning call holds the
+//!   merchant's lock), `multiplier` and `product_points` (`{ "name": points }`)
+//! - `POST /_sandbox/faults` `{ "route": "/api/v1/orders/earning" | "*", "method"?: "POST",
+//!   "fault": "status", "status": 500, "count": 2 }` or `{ …, "fault": "hang", "ms": 15000 }`;
+//!   `GET` lists what is pending, `DELETE` clears
+//! - `POST /_sandbox/webhook-faults` `{ "fault": "delay", "ms": 500, "count": 1 }` (also
+//!   `duplicate`, `drop`, `reorder`); `GET` / `DELETE` likewise
+//! - `POST /_sandbox/deliveries/{id}/replay`: resend a logged delivery's exact body
+//! - `POST /_sandbox/orders/{uuid}/auto-refund`: Points reverses the order (`auto_refunded`)
+//! - `POST /_sandbox/merchants/{publicKey}/events/{event}`: `debt_exceeded` or
+//!   `low_balance_warning`, optional body = the event's `data`
+//! - `POST /_sandbox/customers/{phone}/activate`, `GET /_sandbox/customers/{phone}`
 
 use axum::{
     Json, Router,
     extract::{Path, State},
     http::StatusCode,
     response::{IntoResponse, Response},
-    routing::{get, patch, post},
+    routing::{get, post},
 };
 use protocol::{ErrorEnvelope, FieldErrors};
 use serde::Deserialize;
 use serde_json::{Value, json};
+
+mod world;
 
 use crate::{
     clock,
@@ -30,7 +50,6 @@ pub fn router() -> Router<AppState> {
         .route("/_sandbox/orders", get(orders))
         .route("/_sandbox/deliveries", get(deliveries))
         .route("/_sandbox/merchants", get(merchants))
-        .route("/_sandbox/merchants/{public_key}", patch(update_merchant))
         .route(
             "/_sandbox/merchants/{public_key}/webhooks",
             post(add_webhook),
@@ -39,6 +58,7 @@ pub fn router() -> Router<AppState> {
             "/_sandbox/sessions/{session_id}/expire",
             post(expire_session),
         )
+        .merge(world::router())
 }
 
 /// Failures of the control API, in Points' envelope so every client reads them alike.
@@ -48,6 +68,12 @@ enum ControlError {
     UnknownMerchant,
     #[error("Unknown checkout session")]
     UnknownSession,
+    #[error("Unknown order")]
+    UnknownOrder,
+    #[error("Unknown delivery, or its webhook is gone")]
+    UnknownDelivery,
+    #[error("{0}")]
+    Refused(String),
     #[error("The given data was invalid.")]
     Invalid(FieldErrors),
 }
@@ -60,6 +86,9 @@ impl IntoResponse for ControlError {
                 Json(ErrorEnvelope::validation(errors)),
             )
                 .into_response(),
+            ControlError::Refused(message) => {
+                (StatusCode::BAD_REQUEST, Json(ErrorEnvelope::new(message))).into_response()
+            }
             other => (
                 StatusCode::NOT_FOUND,
                 Json(ErrorEnvelope::new(other.to_string())),
@@ -100,29 +129,6 @@ async fn merchants(State(state): State<AppState>) -> Json<Vec<Value>> {
         })
         .collect();
     Json(list)
-}
-
-#[derive(Debug, Deserialize)]
-struct MerchantPatch {
-    verified: Option<bool>,
-}
-
-async fn update_merchant(
-    State(state): State<AppState>,
-    Path(public_key): Path<String>,
-    Json(patch): Json<MerchantPatch>,
-) -> Result<Json<Value>, ControlError> {
-    let mut store = state.store();
-    let index = store
-        .merchant_by_public_key(&public_key)
-        .ok_or(ControlError::UnknownMerchant)?;
-    let merchant = &mut store.merchants[index];
-    if let Some(verified) = patch.verified {
-        merchant.verified = verified;
-    }
-    Ok(Json(
-        json!({ "public_key": merchant.public_key, "verified": merchant.verified }),
-    ))
 }
 
 #[derive(Debug, Deserialize)]

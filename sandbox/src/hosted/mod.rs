@@ -3,6 +3,8 @@
 //! - `GET /checkout/{sessionId}` (`?lang=en` for English; Arabic, RTL by default)
 //! - `POST /checkout/{sessionId}/approve` → `approved`, then `303` to `callback_url`
 //! - `POST /checkout/{sessionId}/cancel` → `cancelled`, then `303` to `callback_url`
+//! - `GET|POST /checkout/{sessionId}/phone`, `/otp`, `/redeem`, `/confirm`, `/card`: the
+//!   step-by-step redemption of [`steps`]
 //! - `GET /checkout/assets/{file}`
 //!
 //! The return to the store appends `order_number`, `uuid` and `status` to `callback_url`,
@@ -10,6 +12,7 @@
 
 mod assets;
 mod page;
+mod steps;
 mod text;
 
 use axum::{
@@ -39,6 +42,26 @@ pub fn router() -> Router<AppState> {
         .route("/checkout/{session_id}", get(show))
         .route("/checkout/{session_id}/approve", post(approve))
         .route("/checkout/{session_id}/cancel", post(cancel))
+        .route(
+            "/checkout/{session_id}/phone",
+            get(steps::phone_page).post(steps::phone_submit),
+        )
+        .route(
+            "/checkout/{session_id}/otp",
+            get(steps::otp_page).post(steps::otp_submit),
+        )
+        .route(
+            "/checkout/{session_id}/redeem",
+            get(steps::redeem_page).post(steps::redeem_submit),
+        )
+        .route(
+            "/checkout/{session_id}/confirm",
+            get(steps::confirm_page).post(steps::confirm_submit),
+        )
+        .route(
+            "/checkout/{session_id}/card",
+            get(steps::card_page).post(steps::card_submit),
+        )
 }
 
 /// Where the shopper goes back to: `callback_url` plus `order_number`, `uuid` and `status`.
@@ -52,8 +75,10 @@ pub fn return_url(order: &Order, status: &str) -> Option<Url> {
 }
 
 #[derive(Debug, Deserialize)]
-struct LangQuery {
-    lang: Option<String>,
+pub struct LangQuery {
+    pub lang: Option<String>,
+    /// On the phone page: the shopper asked to enter another number.
+    pub change: Option<String>,
 }
 
 async fn show(

@@ -30,6 +30,7 @@ pub fn checkout(lang: Lang, session_id: &str, order: &Order, merchant_name: &str
 </dl>
 <div class="pk-option" aria-checked="true" role="radio"><span class="pk-radio"></span><span>{full} ( {total} = {points} )</span></div>
 <form method="post" action="{approve_action}">{lang_field}<button type="submit" class="pk-btn" data-testid="approve">{approve}</button></form>
+<a class="pk-btn pk-btn-alt" href="/checkout/{session}/phone?lang={code}" data-testid="start">{start}</a>
 <form method="post" action="{cancel_action}">{lang_field}<button type="submit" class="pk-link" data-testid="cancel">{cancel}</button></form>
 <p class="pk-note">{note}</p>"#,
         title = t.title,
@@ -46,6 +47,9 @@ pub fn checkout(lang: Lang, session_id: &str, order: &Order, merchant_name: &str
         approve = t.approve,
         cancel = t.cancel,
         note = t.expires_note,
+        session = escape(session_id),
+        code = lang.code(),
+        start = super::steps::flow_text(lang).start,
     );
     layout(lang, "checkout", t.title, &main, Switch::Offer)
 }
@@ -113,12 +117,24 @@ fn order_summary(t: &Text, order: &Order) -> String {
 /// Whether the header offers the other language. Its link is relative (`?lang=…`), so only a
 /// page rendered for a `GET` of its own URL can offer it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Switch {
+pub(super) enum Switch {
     Offer,
     Omit,
 }
 
-fn layout(lang: Lang, page: &str, title: &str, main: &str, switch: Switch) -> String {
+pub(super) fn layout(lang: Lang, page: &str, title: &str, main: &str, switch: Switch) -> String {
+    layout_with_head(lang, page, title, main, switch, "")
+}
+
+/// [`layout`] with extra `<head>` markup (the success page's `<meta http-equiv="refresh">`).
+pub(super) fn layout_with_head(
+    lang: Lang,
+    page: &str,
+    title: &str,
+    main: &str,
+    switch: Switch,
+    head: &str,
+) -> String {
     let t = text(lang);
     let switch = match (switch, lang) {
         (Switch::Omit, _) => "",
@@ -139,7 +155,7 @@ fn layout(lang: Lang, page: &str, title: &str, main: &str, switch: Switch) -> St
 <title>{title} · {brand}</title>
 <link rel="stylesheet" href="/checkout/assets/checkout.css">
 <link rel="icon" href="/checkout/assets/coin.svg">
-</head>
+{head}</head>
 <body data-page="{page}">
 <header class="pk-top">
 <span class="pk-logo" aria-label="{brand}">{brand}<span class="pk-dot"></span></span>
@@ -158,7 +174,7 @@ fn layout(lang: Lang, page: &str, title: &str, main: &str, switch: Switch) -> St
 }
 
 /// A hidden field that carries the page's language through a form post.
-fn lang_field(lang: Lang) -> String {
+pub(super) fn lang_field(lang: Lang) -> String {
     format!(
         r#"<input type="hidden" name="lang" value="{}">"#,
         lang.code()

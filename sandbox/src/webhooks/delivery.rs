@@ -25,7 +25,7 @@ pub(super) async fn deliver(state: AppState, notification: Notification, target:
         let success = record.success;
         tracing::info!(
             event = %notification.event,
-            order = %notification.order_uuid,
+            order = %notification.subject(),
             webhook = %target.webhook_uuid,
             attempt,
             status = record.status,
@@ -33,7 +33,12 @@ pub(super) async fn deliver(state: AppState, notification: Notification, target:
             latency_ms = record.latency_ms,
             "webhook attempt"
         );
-        state.store().deliveries.push(record);
+        {
+            let mut store = state.store();
+            let mut record = record;
+            record.id = store.deliveries.len() as u64 + 1;
+            store.deliveries.push(record);
+        }
         if success {
             return;
         }
@@ -43,7 +48,7 @@ pub(super) async fn deliver(state: AppState, notification: Notification, target:
     }
     tracing::warn!(
         event = %notification.event,
-        order = %notification.order_uuid,
+        order = %notification.subject(),
         webhook = %target.webhook_uuid,
         "webhook delivery gave up after {attempts} attempts"
     );
@@ -73,10 +78,11 @@ async fn attempt_once(
         Err(err) => (None, Some(describe(&err))),
     };
     DeliveryRecord {
+        id: 0,
         webhook_uuid: target.webhook_uuid,
         url: target.url.to_string(),
         event: notification.event.as_str().to_owned(),
-        order_uuid: notification.order_uuid.to_string(),
+        order_uuid: notification.subject(),
         attempt,
         success: status.is_some_and(|s| (200..300).contains(&s)),
         status,

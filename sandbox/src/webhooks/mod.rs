@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use protocol::{OrderUuid, WebhookEvent, WebhookSecret};
 use serde::Serialize;
-use serde_json::json;
+use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -17,7 +17,8 @@ use crate::{clock, order::Order, state::Webhook};
 #[derive(Debug, Clone)]
 pub struct Notification {
     pub event: WebhookEvent,
-    pub order_uuid: OrderUuid,
+    /// `None` for the merchant-level events (`debt_exceeded`, `low_balance_warning`).
+    pub order_uuid: Option<OrderUuid>,
     /// The JSON body, serialised once so every retry sends the same bytes (and `timestamp`).
     pub body: Arc<[u8]>,
     pub targets: Vec<Target>,
@@ -34,11 +35,14 @@ pub struct Target {
 /// One attempt at one delivery, as the control API lists it. Never holds the secret.
 #[derive(Debug, Clone, Serialize)]
 pub struct DeliveryRecord {
+    /// Position in the log + 1; `POST /_sandbox/deliveries/{id}/replay` resends it.
+    pub id: u64,
     pub webhook_uuid: Uuid,
     pub url: String,
     pub event: String,
+    /// Empty for merchant-level events.
     pub order_uuid: String,
-    /// 1 for the first attempt, up to 4.
+    /// 1 for the first attempt, up to 4; 0 when a fault dropped the delivery.
     pub attempt: u32,
     /// The receiver's HTTP status, when it answered.
     pub status: Option<u16>,
@@ -53,35 +57,109 @@ pub struct DeliveryRecord {
 }
 
 impl Notification {
-    /// The payload of API.md §6.3; `timestamp` is the event time, `now`.
-    pub fn new(event: WebhookEvent, order: &Order, hooks: &[Webhook], now: OffsetDateTime) -> Self {
+    /// The payload of API.md §6.3 with the event's extras (§6.3) merged into `order`;
+    /// `timestamp` is the event time, `now`.
+    pub fn new(
+        event: WebhookEvent,
+        order: &Order,
+        extras: Map<String, Value>,
+        hooks: &[Webhook],
+        now: OffsetDateTime,
+    ) -> Self {
+        let mut body = order.webhook_order();
+        if let Value::Object(fields) = &mut body {
+            fields.extend(extras);
+        }
         let payload = json!({
             "event": event.as_str(),
-            "order": order.webhook_order(),
+            "order": body,
             "timestamp": clock::iso(now),
         });
-        let targets = hooks
-            .iter()
-            .map(|hook| Target {
-                webhook_uuid: hook.uuid,
-                url: hook.url.clone(),
-                secret: hook.secret.clone(),
-            })
-            .collect();
         Notification {
             event,
-            order_uuid: order.uuid.clone(),
+            order_uuid: Some(order.uuid.clone()),
             body: payload.to_string().into_bytes().into(),
-            targets,
+            targets: targets(hooks),
         }
     }
+
+    /// A merchant-level event (API.md §6.1): `merchant` and `data` instead of `order`.
+    pub fn merchant_event(
+        event: WebhookEvent,
+        merchant: Value,
+        data: Value,
+        hooks: &[Webhook],
+        now: OffsetDateTime,
+    ) -> Self {
+        let payload = json!({
+            "event": event.as_str(),
+            "merchant": merchant,
+            "data": data,
+            "timestamp": clock::iso(now),
+        });
+        Notification {
+            event,
+            order_uuid: None,
+            body: payload.to_string().into_bytes().into(),
+            targets: targets(hooks),
+        }
+    }
+
+    /// The same bytes again, to one webhook (replay from the log).
+    pub fn replay(record: &DeliveryRecord, hook: &Webhook) -> Self {
+        Notification {
+            event: WebhookEvent::parse(&record.event),
+            order_uuid: OrderUuid::parse(&record.order_uuid),
+            body: record.payload.to_string().into_bytes().into(),
+            targets: targets(std::slice::from_ref(hook)),
+        }
+    }
+
+    /// `order_uuid` as the log writes it.
+    pub fn subject(&self) -> String {
+        self.order_uuid
+            .as_ref()
+            .map(|u| u.as_str().to_owned())
+            .unwrap_or_default()
+    }
+}
+
+impl DeliveryRecord {
+    /// The log entry of a delivery a fault swallowed.
+    pub fn dropped(id: u64, notification: &Notification, target: &Target, at: String) -> Self {
+        DeliveryRecord {
+            id,
+            webhook_uuid: target.webhook_uuid,
+            url: target.url.to_string(),
+            event: notification.event.as_str().to_owned(),
+            order_uuid: notification.subject(),
+            attempt: 0,
+            status: None,
+            error: Some("dropped by fault injection".to_owned()),
+            success: false,
+            latency_ms: 0,
+            at,
+            payload: serde_json::from_slice(&notification.body).unwrap_or_default(),
+        }
+    }
+}
+
+fn targets(hooks: &[Webhook]) -> Vec<Target> {
+    hooks
+        .iter()
+        .map(|hook| Target {
+            webhook_uuid: hook.uuid,
+            url: hook.url.clone(),
+            secret: hook.secret.clone(),
+        })
+        .collect()
 }
 
 /// Sends `notification` to each of its targets on its own task; returns at once.
 pub fn dispatch(state: &crate::state::AppState, notification: Notification) {
     tracing::info!(
         event = %notification.event,
-        order = %notification.order_uuid,
+        order = %notification.subject(),
         webhooks = notification.targets.len(),
         "queueing webhook deliveries"
     );

@@ -104,3 +104,39 @@ async fn expiring_an_unknown_session_is_a_404() {
 
     assert_eq!(response.status(), 404);
 }
+
+#[tokio::test]
+async fn a_created_merchant_can_use_its_keys_at_once_and_keys_stay_unique() {
+    let app = crate::helpers::spawn_sandbox().await;
+
+    let created = app
+        .control_post(
+            "/_sandbox/merchants",
+            &json!({ "name": "New Shop", "public_key": "pk_new", "private_key": "sk_new",
+                     "multiplier": 20 }),
+        )
+        .await;
+    let duplicate = app
+        .control_post(
+            "/_sandbox/merchants",
+            &json!({ "name": "Copy", "public_key": "pk_new", "private_key": "sk_other" }),
+        )
+        .await;
+
+    assert_eq!(created.status(), 200);
+    let created: Value = created.json().await.expect("json");
+    assert!(created.get("private_key").is_none(), "keys are not echoed");
+    assert_eq!(duplicate.status(), 422);
+    let (status, body) = app
+        .call_as(
+            "sk_new",
+            reqwest::Method::POST,
+            "/orders/earning",
+            Some(&crate::helpers::earning_body("N-1", 10.0)),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["total_points"], 200);
+    let checkout = app.checkout_as("pk_new", &checkout_body("N-2")).await;
+    assert_eq!(checkout.status(), 200);
+}

@@ -135,6 +135,79 @@ impl TestSandbox {
             .expect("control post")
     }
 
+    /// `method path` on the API with `x-api-key: key` and an optional JSON body.
+    pub async fn call_as(
+        &self,
+        key: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> (u16, Value) {
+        let method_name = method.to_string();
+        let mut request = self
+            .http
+            .request(method, format!("{}/api/v1{path}", self.url))
+            .header("x-api-key", key);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.expect("api call");
+        let status = response.status().as_u16();
+        let body = response.json().await.unwrap_or(Value::Null);
+        crate::conformance::check_response(
+            method_name.as_str(),
+            &format!("/v1{path}"),
+            status,
+            &body,
+        );
+        (status, body)
+    }
+
+    /// `POST /api/v1{path}` as the main merchant.
+    pub async fn post_api(&self, path: &str, body: &Value) -> (u16, Value) {
+        self.call_as(PRIVATE_KEY, reqwest::Method::POST, path, Some(body))
+            .await
+    }
+
+    /// `GET /api/v1{path}` as the main merchant.
+    pub async fn get_api(&self, path: &str) -> (u16, Value) {
+        self.call_as(PRIVATE_KEY, reqwest::Method::GET, path, None)
+            .await
+    }
+
+    /// `POST /api/v1/orders/earning` as the main merchant.
+    pub async fn earn(&self, body: &Value) -> (u16, Value) {
+        self.post_api("/orders/earning", body).await
+    }
+
+    /// An approved earning order's uuid.
+    pub async fn earned(&self, order_number: &str, total: f64) -> String {
+        let (status, body) = self.earn(&earning_body(order_number, total)).await;
+        assert_eq!(status, 200, "earning: {body}");
+        body["data"]["uuid"].as_str().expect("uuid").to_owned()
+    }
+
+    /// A replacing order in `new` (checkout created, nobody paid yet); its uuid.
+    pub async fn new_checkout_order(&self, order_number: &str) -> String {
+        self.start_checkout(&checkout_body(order_number)).await;
+        self.order(order_number).await["uuid"]
+            .as_str()
+            .expect("uuid")
+            .to_owned()
+    }
+
+    /// `PATCH /_sandbox/merchants/{public_key}`.
+    pub async fn switch(&self, public_key: &str, patch: &Value) {
+        let response = self
+            .http
+            .patch(format!("{}/_sandbox/merchants/{public_key}", self.url))
+            .json(patch)
+            .send()
+            .await
+            .expect("control patch");
+        assert_eq!(response.status(), 200, "PATCH merchant {patch}");
+    }
+
     /// The order the sandbox holds under `order_number` (from `/_sandbox/orders`).
     pub async fn order(&self, order_number: &str) -> Value {
         let orders = self.control_get("/_sandbox/orders").await;
@@ -180,6 +253,17 @@ pub fn checkout_body(order_number: &str) -> Value {
         "products": [{ "product_name": "Cappuccino", "product_price": 18.5, "quantity": 2 }],
         "metadata": { "source": "web" },
         "callback_url": "https://shop.example/points/return?ref=abc",
+    })
+}
+
+/// A minimal valid earning body.
+pub fn earning_body(order_number: &str, total: f64) -> Value {
+    json!({
+        "phone_number": "0512345678",
+        "total_price": total,
+        "order_number": order_number,
+        "products": [{ "product_name": "Cappuccino", "product_price": total, "quantity": 1 }],
+        "metadata": { "channel": "web" },
     })
 }
 

@@ -2,8 +2,14 @@
 //! real recording receiver.
 
 mod checkout;
+mod conformance;
 mod control;
+mod earning;
+mod faults;
 mod helpers;
 mod hosted;
+mod lifecycle;
 mod orders;
+mod redemption;
+mod webhook_api;
 mod webhooks;

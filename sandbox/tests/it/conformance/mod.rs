@@ -1,0 +1,379 @@
+//! Conformance: every response the scenario below provokes, success and error alike, is
+//! validated with a real JSON-schema validator against the schema `shared/points/openapi-v1.yaml`
+//! documents for that operation and status. [`check_response`] does the same for every API
+//! answer any other test gets through the helpers' `call_as` (and so `post_api`, `get_api`,
+//! `earn`); the older helpers that hand back a raw `reqwest::Response` are not covered.
+//!
+//! OpenAPI 3.0 schemas are not quite JSON Schema, so the spec is translated first:
+//! `nullable: true` becomes a `null` alternative, and `oneOf` becomes `anyOf`, because the
+//! spec's earning response is `oneOf [OrderResponse, PendingEarningResponse]` without a
+//! discriminator and `OrderResource` has no required fields, so the pending variant matches
+//! both branches and a strict `oneOf` would reject the spec's own example.
+//!
+//! Endpoints newer than the spec (ratings, integration status; API.md §3.0) use what API.md
+//! says they share: the ratings answer like `createEarningOrder`; integration status has the
+//! small schema below, written from API.md §3.13. A status the operation does not list (e.g.
+//! a 429 from the earning lock on a rating) is checked against `ErrorResponse`.
+
+use std::{path::PathBuf, sync::OnceLock};
+
+use reqwest::Method;
+use serde_json::{Map, Value, json};
+
+mod scenario;
+
+use crate::helpers::{PRIVATE_KEY, TestSandbox, spawn_sandbox};
+use scenario::scenario;
+
+/// One response the scenario provoked.
+pub struct Exchange {
+    /// The spec's path template (`/v1/orders/{orderUuid}`) and method, lowercase.
+    path: String,
+    method: &'static str,
+    status: u16,
+    body: Value,
+}
+
+pub struct Recorder<'a> {
+    pub app: &'a TestSandbox,
+    seen: Vec<Exchange>,
+}
+
+impl Recorder<'_> {
+    /// Calls `concrete` (below `/api`) and records the answer under `template`.
+    pub async fn call(
+        &mut self,
+        method: &'static str,
+        template: &'static str,
+        concrete: &str,
+        key: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let verb = Method::from_bytes(method.to_ascii_uppercase().as_bytes()).expect("method");
+        let mut request = self
+            .app
+            .http
+            .request(verb, format!("{}/api{concrete}", self.app.url));
+        if let Some(key) = key {
+            request = request.header("x-api-key", key);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("call");
+        let status = response.status().as_u16();
+        let body: Value = response.json().await.expect("every answer is JSON");
+        self.seen.push(Exchange {
+            path: template.to_owned(),
+            method,
+            status,
+            body: body.clone(),
+        });
+        (status, body)
+    }
+
+    pub async fn post(
+        &mut self,
+        template: &'static str,
+        concrete: &str,
+        body: Value,
+    ) -> (u16, Value) {
+        self.call("post", template, concrete, Some(PRIVATE_KEY), Some(body))
+            .await
+    }
+}
+
+/// The translated spec, loaded once for the whole suite; `None` when the file is missing.
+fn spec() -> Option<&'static Value> {
+    static SPEC: OnceLock<Option<Value>> = OnceLock::new();
+    SPEC.get_or_init(|| {
+        let text = std::fs::read_to_string(spec_path()).ok()?;
+        Some(translate(
+            serde_norway::from_str(&text).expect("the spec is YAML"),
+        ))
+    })
+    .as_ref()
+}
+
+/// Validates one response of any test in the suite against the spec (the helpers' `call_as`
+/// runs every API answer through it). Routes the spec does not know (unknown-route tests) are
+/// left alone; a mismatch fails the test that provoked it.
+pub fn check_response(method: &str, concrete: &str, status: u16, body: &Value) {
+    let Some(spec) = spec() else { return };
+    let path = concrete.split('?').next().unwrap_or_default();
+    let Some(template) = template_for(spec, path) else {
+        return;
+    };
+    let exchange = Exchange {
+        path: template,
+        method: leak_method(method),
+        status,
+        body: body.clone(),
+    };
+    let (schema, _) = schema_for(spec, &exchange);
+    let validator = jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft7)
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("a valid schema");
+    let errors: Vec<String> = validator
+        .iter_errors(body)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{method} {concrete} → {status} does not match the OpenAPI schema: {errors:?}\n  body: {body}"
+    );
+}
+
+/// The spec's template (`/v1/orders/{orderUuid}`) for a concrete `/v1/…` path, including the
+/// endpoints newer than the spec.
+fn template_for(spec: &Value, path: &str) -> Option<String> {
+    const NEWER: [&str; 3] = [
+        "/v1/orders/earning/store-rating",
+        "/v1/orders/earning/product-rating",
+        "/v1/integration/status",
+    ];
+    if NEWER.contains(&path) {
+        return Some(path.to_owned());
+    }
+    let segments: Vec<&str> = path.split('/').collect();
+    let paths = spec["paths"].as_object()?;
+    // Literal segments win over parameters (`/orders/earning` is not `/orders/{orderUuid}`).
+    let mut best: Option<(usize, &String)> = None;
+    for template in paths.keys() {
+        let parts: Vec<&str> = template.split('/').collect();
+        if parts.len() != segments.len() {
+            continue;
+        }
+        let mut literal = 0;
+        let fits = parts.iter().zip(&segments).all(|(t, s)| {
+            if t.starts_with('{') {
+                true
+            } else {
+                literal += 1;
+                t == s
+            }
+        });
+        if fits && best.is_none_or(|(n, _)| literal > n) {
+            best = Some((literal, template));
+        }
+    }
+    best.map(|(_, t)| t.clone())
+}
+
+fn leak_method(method: &str) -> &'static str {
+    match method.to_ascii_lowercase().as_str() {
+        "get" => "get",
+        "post" => "post",
+        "put" => "put",
+        "patch" => "patch",
+        "delete" => "delete",
+        _ => "other",
+    }
+}
+
+fn spec_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/points/openapi-v1.yaml")
+}
+
+#[tokio::test]
+async fn every_response_matches_the_openapi_schema() {
+    let path = spec_path();
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        eprintln!(
+            "SKIPPED: conformance needs {} (the shared Points contract), which is missing",
+            path.display()
+        );
+        return;
+    };
+    let spec: Value = serde_norway::from_str(&text).expect("the spec is YAML");
+    let spec = translate(spec);
+    let app = spawn_sandbox().await;
+    let mut r = Recorder {
+        app: &app,
+        seen: Vec::new(),
+    };
+    scenario(&mut r).await;
+
+    let mut failures = Vec::new();
+    let mut fallbacks = 0;
+    for exchange in &r.seen {
+        let (schema, fallback) = schema_for(&spec, exchange);
+        fallbacks += usize::from(fallback);
+        let validator = jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft7)
+            .should_validate_formats(true)
+            .build(&schema)
+            .expect("a valid schema");
+        let errors: Vec<String> = validator
+            .iter_errors(&exchange.body)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        if !errors.is_empty() {
+            failures.push(format!(
+                "{} {} → {}: {errors:?}\n  body: {}",
+                exchange.method, exchange.path, exchange.status, exchange.body
+            ));
+        }
+    }
+    eprintln!(
+        "validated {} responses ({fallbacks} against the generic error schema)",
+        r.seen.len()
+    );
+    assert!(r.seen.len() > 60, "the scenario covers every endpoint");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The validator really rejects what the spec forbids, so a pass above means something.
+#[test]
+fn the_translated_spec_rejects_a_malformed_order() {
+    let Ok(text) = std::fs::read_to_string(spec_path()) else {
+        eprintln!("SKIPPED: the shared Points contract is missing");
+        return;
+    };
+    let spec = translate(serde_norway::from_str(&text).expect("yaml"));
+    let exchange = Exchange {
+        path: "/v1/orders/{orderUuid}".to_owned(),
+        method: "get",
+        status: 200,
+        body: json!({ "status": true, "message": "", "appended_data": {},
+                      "data": { "id": "forty-two", "order_status": "lost", "type": 3 } }),
+    };
+    let (schema, _) = schema_for(&spec, &exchange);
+    let validator = jsonschema::validator_for(&schema).expect("schema");
+    assert_eq!(validator.iter_errors(&exchange.body).count(), 3);
+}
+
+/// The schema the spec gives `exchange`'s operation and status, with the spec's components
+/// beside it so `$ref`s resolve; `true` when it fell back to the generic error schema.
+fn schema_for(spec: &Value, exchange: &Exchange) -> (Value, bool) {
+    let components = spec["components"].clone();
+    let wrap = |schema: Value| json!({ "components": components, "allOf": [schema] });
+    let path = match exchange.path.as_str() {
+        "/v1/orders/earning/store-rating" | "/v1/orders/earning/product-rating" => {
+            "/v1/orders/earning"
+        }
+        "/v1/integration/status" if exchange.status == 200 => {
+            return (integration_schema(), false);
+        }
+        other => other,
+    };
+    let operation = &spec["paths"][path][exchange.method];
+    let response = &operation["responses"][exchange.status.to_string()];
+    let response = match response["$ref"].as_str() {
+        Some(reference) => resolve(spec, reference),
+        None => response.clone(),
+    };
+    match response.pointer("/content/application~1json/schema") {
+        Some(schema) => (wrap(schema.clone()), false),
+        None => {
+            assert!(
+                exchange.status >= 400,
+                "{} {} → {} is a success the spec does not document",
+                exchange.method,
+                exchange.path,
+                exchange.status
+            );
+            let generic = if exchange.status == 422 {
+                "#/components/schemas/ValidationErrorResponse"
+            } else {
+                "#/components/schemas/ErrorResponse"
+            };
+            (wrap(json!({ "$ref": generic })), true)
+        }
+    }
+}
+
+/// API.md §3.13's response, which the April 2026 spec predates.
+fn integration_schema() -> Value {
+    json!({
+        "type": "object",
+        "required": ["status", "message", "appended_data", "data"],
+        "properties": {
+            "status": { "const": true },
+            "message": { "type": "string" },
+            "appended_data": { "type": "array" },
+            "data": {
+                "type": "object",
+                "required": ["active"],
+                "properties": { "active": { "type": "boolean" } },
+            },
+        },
+    })
+}
+
+fn resolve(spec: &Value, reference: &str) -> Value {
+    let pointer = reference.trim_start_matches('#');
+    spec.pointer(pointer)
+        .cloned()
+        .unwrap_or_else(|| panic!("unresolved {reference}"))
+}
+
+/// OpenAPI 3.0 → JSON Schema: `nullable` becomes a `null` alternative, `oneOf` → `anyOf`,
+/// `example` goes.
+fn translate(value: Value) -> Value {
+    match value {
+        Value::Array(items) => Value::Array(items.into_iter().map(translate).collect()),
+        Value::Object(fields) => {
+            let mut out: Map<String, Value> = fields
+                .into_iter()
+                .filter(|(k, _)| k != "example")
+                .map(|(k, v)| {
+                    let k = if k == "oneOf" { "anyOf".to_owned() } else { k };
+                    (k, translate(v))
+                })
+                .collect();
+            if out.remove("nullable") == Some(Value::Bool(true)) {
+                if let Some(Value::Array(values)) = out.get_mut("enum") {
+                    values.push(Value::Null);
+                }
+                match out.remove("type") {
+                    Some(Value::String(t)) => {
+                        out.insert("type".into(), json!([t, "null"]));
+                    }
+                    Some(other) => {
+                        out.insert("type".into(), other);
+                    }
+                    None => {
+                        return json!({ "anyOf": [Value::Object(out), { "type": "null" }] });
+                    }
+                }
+            }
+            Value::Object(out)
+        }
+        other => other,
+    }
+}
+
+#[test]
+fn concrete_paths_find_their_spec_templates() {
+    let Some(spec) = spec() else {
+        eprintln!("SKIPPED: the shared Points contract is missing");
+        return;
+    };
+    let uuid = "550e8400-e29b-41d4-a716-446655440000";
+    let check = |path: String, expect: Option<&str>| {
+        assert_eq!(template_for(spec, &path).as_deref(), expect, "{path}");
+    };
+    check("/v1/orders/earning".into(), Some("/v1/orders/earning"));
+    check(format!("/v1/orders/{uuid}"), Some("/v1/orders/{orderUuid}"));
+    check(
+        format!("/v1/orders/{uuid}/refund"),
+        Some("/v1/orders/{orderUuid}/refund"),
+    );
+    check(
+        format!("/v1/webhooks/{uuid}"),
+        Some("/v1/webhooks/{webhookUuid}"),
+    );
+    check("/v1/webhooks".into(), Some("/v1/webhooks"));
+    check(
+        "/v1/orders/checkout/pk_x".into(),
+        Some("/v1/orders/checkout/{publicKey}"),
+    );
+    check(
+        "/v1/integration/status".into(),
+        Some("/v1/integration/status"),
+    );
+    check("/v1/nope".into(), None);
+}
