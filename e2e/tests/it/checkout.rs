@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 
+use e2e::Stack;
+
 use crate::helpers::{Device, Session, eventually, order_state, query_param, start_stack};
 use crate::pages::{CheckoutPage, HostedCheckout, ProductPage, ReturnPage};
 
@@ -20,10 +22,14 @@ async fn on_mobile_the_return_page_confirms_only_after_the_webhook() -> Result<(
 
 /// Product page → checkout → hosted page → approve → return page: pending while the webhook is
 /// held, confirmed (without a reload) once it lands.
+///
+/// The return page also passes Points' `uuid` as a hint, which the server may verify with
+/// `GET /v1/orders/{uuid}`; here Points' lookups fail, so only the webhook can confirm.
 async fn checkout_confirms_only_after_the_webhook(device: Device) -> Result<()> {
-    // Arrange: webhooks pass through a gate the test holds closed.
+    // Arrange: webhooks pass through a gate the test holds closed; order lookups at Points fail.
     let stack = start_stack(true).await?;
     let gate = stack.gate.clone().context("gate requested")?;
+    fail_order_lookups(&stack).await?;
     let mut session = Session::start(device, "checkout-approve").await?;
     let page = session.page.clone();
 
@@ -78,6 +84,56 @@ async fn checkout_confirms_only_after_the_webhook(device: Device) -> Result<()> 
         "the uuid is learnt from the webhook: {order}"
     );
 
+    session.close().await?;
+    stack.stop().await;
+    Ok(())
+}
+
+/// Makes the sandbox answer 500 to every `GET /v1/orders/{uuid}` for the rest of the test.
+async fn fail_order_lookups(stack: &Stack) -> Result<()> {
+    reqwest::Client::new()
+        .post(format!("{}/_sandbox/faults", stack.sandbox_url))
+        .json(&serde_json::json!({
+            "route": "/api/v1/orders/{order_uuid}", "method": "GET",
+            "fault": "status", "status": 500, "count": 100_000
+        }))
+        .send()
+        .await?
+        .error_for_status()?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_verified_uuid_hint_confirms_before_the_webhook_lands() -> Result<()> {
+    // The webhook is held, but the return URL's uuid lets the server ask Points itself, with
+    // the private key; Points says approved for our order number, so the page confirms.
+    let stack = start_stack(true).await?;
+    let gate = stack.gate.clone().context("gate requested")?;
+    let mut session = Session::start(Device::Desktop, "checkout-verified-hint").await?;
+    let page = session.page.clone();
+    page.goto(
+        &format!("{}/checkout.html?sku=oud-50", stack.storefront_url),
+        None,
+    )
+    .await?;
+    CheckoutPage(&page).pay_with_points().await?;
+    let hosted = HostedCheckout(&page);
+    hosted.wait_until_open(&stack.sandbox_url).await?;
+    hosted.approve().await?;
+    let return_page = ReturnPage(&page);
+    return_page.wait_until_loaded(&stack.storefront_url).await?;
+    let order_number = query_param(&page.url(), "ref").context("our reference")?;
+    gate.wait_for_held(1).await;
+
+    return_page.shows_state("confirmed").await?;
+    session.snap("confirmed-by-verified-read").await?;
+    let order = order_state(&stack, &order_number).await?;
+    assert_eq!(order["order_status"], "approved");
+    assert!(order["points_uuid"].is_string(), "{order}");
+
+    // The held webhook then lands as a no-op: still confirmed.
+    gate.open();
+    return_page.shows_state("confirmed").await?;
     session.close().await?;
     stack.stop().await;
     Ok(())
