@@ -7,7 +7,9 @@ use anyhow::{Context, Result};
 
 use e2e::Stack;
 
-use crate::helpers::{Device, Session, eventually, order_state, query_param, start_stack};
+use crate::helpers::{
+    Device, Session, create_order, eventually, order_state, query_param, start_stack,
+};
 use crate::pages::{CheckoutPage, HostedCheckout, ProductPage, ReturnPage};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -142,19 +144,7 @@ async fn a_verified_uuid_hint_confirms_before_the_webhook_lands() -> Result<()> 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_return_page_ignores_a_status_parameter_it_cannot_verify() -> Result<()> {
     let stack = start_stack(false).await?;
-    let http = reqwest::Client::new();
-    let created: serde_json::Value = http
-        .post(format!("{}/api/checkout", stack.storefront_url))
-        .json(&serde_json::json!({ "items": [{ "sku": "oud-50", "quantity": 1 }] }))
-        .send()
-        .await?
-        .error_for_status()?
-        .json()
-        .await?;
-    let order_number = created["order_number"]
-        .as_str()
-        .context("order_number")?
-        .to_owned();
+    let order_number = create_order(&stack).await?;
 
     // A shopper (or attacker) hand-crafts the callback URL claiming success.
     let mut session = Session::start(Device::Desktop, "return-forged-status").await?;

@@ -176,3 +176,20 @@ pub fn query_param(url: &str, name: &str) -> Option<String> {
         (key == name).then(|| value.to_owned())
     })
 }
+
+/// Starts a checkout through the merchant API, as the storefront's pay button does, and
+/// returns our order number.
+pub async fn create_order(stack: &Stack) -> Result<String> {
+    let created: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/api/checkout", stack.storefront_url))
+        .json(&serde_json::json!({ "items": [{ "sku": "oud-50", "quantity": 1 }] }))
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    Ok(created["order_number"]
+        .as_str()
+        .context("order_number in the answer")?
+        .to_owned())
+}

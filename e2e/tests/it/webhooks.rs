@@ -2,28 +2,17 @@
 
 use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use reqwest::StatusCode;
 
-use crate::helpers::{Device, Session, eventually, order_state, start_stack};
+use crate::helpers::{Device, Session, create_order, eventually, order_state, start_stack};
 use crate::pages::ReturnPage;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_forged_webhook_changes_nothing() -> Result<()> {
     let stack = start_stack(false).await?;
     let http = reqwest::Client::new();
-    let created: serde_json::Value = http
-        .post(format!("{}/api/checkout", stack.storefront_url))
-        .json(&serde_json::json!({ "items": [{ "sku": "oud-50", "quantity": 1 }] }))
-        .send()
-        .await?
-        .error_for_status()?
-        .json()
-        .await?;
-    let order_number = created["order_number"]
-        .as_str()
-        .context("order_number")?
-        .to_owned();
+    let order_number = create_order(&stack).await?;
     let forged = serde_json::json!({
         "event": "approved",
         "order": {
