@@ -227,21 +227,7 @@ fn phone_form(
         error = error_line(error),
         next = f.next,
     );
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    html(
-        status,
-        layout(
-            lang,
-            "phone",
-            f.phone_title,
-            &with_cancel(main, lang, id),
-            Switch::Omit,
-        ),
-    )
+    form_step(lang, "phone", f.phone_title, main, id, error)
 }
 
 pub async fn otp_page(
@@ -311,21 +297,7 @@ fn otp_form(lang: Lang, id: &str, journey: &Journey, error: Option<&str>) -> Res
         error = error_line(error),
         verify = f.verify,
     );
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    html(
-        status,
-        layout(
-            lang,
-            "otp",
-            f.otp_title,
-            &with_cancel(main, lang, id),
-            Switch::Omit,
-        ),
-    )
+    form_step(lang, "otp", f.otp_title, main, id, error)
 }
 
 fn summary(lang: Lang, order: &Order) -> String {
@@ -340,6 +312,33 @@ fn summary(lang: Lang, order: &Order) -> String {
 }
 
 /// A step page's content with the "cancel and return to the store" form under it.
+/// A form step of the hosted flow: 422 when it is shown again with an error, 200 otherwise,
+/// in the page layout with the cancel link under it.
+fn form_step(
+    lang: Lang,
+    page: &str,
+    title: &str,
+    main: String,
+    id: &str,
+    error: Option<&str>,
+) -> Response {
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    html(
+        status,
+        layout(
+            lang,
+            page,
+            title,
+            &with_cancel(main, lang, id),
+            Switch::Omit,
+        ),
+    )
+}
+
 fn with_cancel(main: String, lang: Lang, id: &str) -> String {
     format!(
         r#"{main}

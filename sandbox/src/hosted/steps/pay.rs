@@ -10,8 +10,8 @@ use axum::{
 use protocol::Sar;
 
 use super::{
-    LangQuery, REDIRECT_SECONDS, Step, error_line, flow_text, form_lang, form_value, go, guard,
-    html, open, with_cancel,
+    LangQuery, REDIRECT_SECONDS, Step, error_line, flow_text, form_lang, form_step, form_value, go,
+    guard, html, open, with_cancel,
 };
 use crate::{
     clock,
@@ -113,21 +113,7 @@ fn redeem_form(lang: Lang, id: &str, order: &Order, balance: u64, error: Option<
         error = error_line(error),
         redeem = f.redeem,
     );
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    html(
-        status,
-        layout(
-            lang,
-            "redeem",
-            t.title,
-            &with_cancel(main, lang, id),
-            Switch::Omit,
-        ),
-    )
+    form_step(lang, "redeem", t.title, main, id, error)
 }
 
 pub async fn confirm_page(
@@ -267,21 +253,7 @@ fn card_form(lang: Lang, id: &str, journey: &Journey, error: Option<&str>) -> Re
         error = error_line(error),
         pay = f.pay,
     );
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    html(
-        status,
-        layout(
-            lang,
-            "card",
-            f.card_title,
-            &with_cancel(main, lang, id),
-            Switch::Omit,
-        ),
-    )
+    form_step(lang, "card", f.card_title, main, id, error)
 }
 
 /// Settles the order and shows the success page, which returns to the store after 4 s.
