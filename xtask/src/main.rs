@@ -4,6 +4,8 @@
 //! cargo xtask demo      # build the widget, run sandbox + server + storefront until Ctrl-C
 //! cargo xtask test      # the whole suite: fmt, clippy, unit/integration, wasm tests, e2e
 //! cargo xtask widget    # build the widget into dist/widget/
+//! cargo xtask e2e [F]   # only the e2e suites (tests whose name contains F), widget built first
+//! cargo xtask browser   # only the widget's wasm-bindgen tests in Chromium
 //! cargo xtask setup     # only install what is missing (wasm target, CLIs, browser)
 //! ```
 //!
@@ -25,6 +27,8 @@ fn main() -> Result<()> {
         "demo" => tasks::demo(&project, rest),
         "test" => tasks::test(&project, rest),
         "widget" => tasks::widget(&project).map(|_| ()),
+        "e2e" => tasks::e2e(&project, rest),
+        "browser" => tasks::browser(&project),
         "setup" => tools::Tools::ensure(&project, tools::Need::Everything).map(|_| ()),
         "help" | "--help" | "-h" => {
             println!("{}", HELP);
@@ -41,6 +45,8 @@ tasks:
   test     fmt, clippy, unit + integration tests, widget tests in Chromium, e2e in Chromium
            (`test --quick` skips the browser suites)
   widget   build the widget into dist/widget/
+  e2e [F]  build the widget, run only the e2e suites (a filter F as for `cargo test`)
+  browser  run only the widget's wasm-bindgen tests in Chromium
   setup    install what is missing and nothing else
 
 environment:

@@ -155,6 +155,26 @@ pub fn test(project: &Project, args: &[String]) -> Result<()> {
         "xtask: suite finished in {:.0}s",
         started.elapsed().as_secs_f64()
     );
+    finish(tally)
+}
+
+/// Only the e2e suites, for iterating on them: `cargo xtask e2e [filter…]`.
+pub fn e2e(project: &Project, args: &[String]) -> Result<()> {
+    let tools = Tools::ensure(project, Need::Everything)?;
+    let widget_dir = build_widget(project, &tools)?;
+    let mut cargo = project.cargo();
+    cargo.args(["test", "--package", "e2e", "--"]).args(args);
+    e2e_env(&mut cargo, project, &tools, &widget_dir)?;
+    finish(run_tests(&mut cargo)?)
+}
+
+/// Only the widget's browser tests: `cargo xtask browser`.
+pub fn browser(project: &Project) -> Result<()> {
+    let tools = Tools::ensure(project, Need::Everything)?;
+    finish(widget_browser_tests(project, &tools)?)
+}
+
+fn finish(tally: Tally) -> Result<()> {
     println!(
         "summary: {} passed, {} failed, {} skipped",
         tally.passed, tally.failed, tally.ignored
