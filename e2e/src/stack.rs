@@ -96,18 +96,16 @@ impl Stack {
         // One secret shared by both sides, generated per stack: never a constant in git.
         let secret = sandbox::generate_secret();
         let sandbox = Sandbox::new(SandboxConfig {
-            public_url: sandbox_url.clone(),
             merchants: vec![MerchantConfig {
-                name: "متجر العود".into(),
-                public_key: DEMO_PUBLIC_KEY.into(),
-                private_key: DEMO_PRIVATE_KEY.into(),
-                multiplier: 10,
                 webhooks: vec![WebhookConfig {
                     url: delivered_to,
                     secret: secret.clone(),
                 }],
+                ..MerchantConfig::new("متجر العود", DEMO_PUBLIC_KEY, DEMO_PRIVATE_KEY)
             }],
             webhook_backoff_scale: options.webhook_backoff_scale,
+            // Points' own timings otherwise (10 s delivery timeout, 30 s OTP resend).
+            ..SandboxConfig::demo(sandbox_url.clone())
         });
         tasks.push(tokio::spawn(async move {
             if let Err(error) = sandbox::serve(sandbox_listener, sandbox).await {

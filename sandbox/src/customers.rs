@@ -17,6 +17,13 @@ pub const NOT_ACTIVATED: &str = "500000004";
 pub struct Customer {
     pub points: u64,
     pub account: Account,
+    /// The name given on the hosted onboarding, if any.
+    pub name: Option<String>,
+}
+
+/// Whether `phone` is one of the reserved phones of API.md §12.
+pub fn is_reserved(phone: &str) -> bool {
+    [WITH_BALANCE, ZERO_BALANCE, NO_ACCOUNT, NOT_ACTIVATED].contains(&phone)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,7 +53,11 @@ impl Customer {
             ZERO_BALANCE => (0, Account::Active),
             _ => (0, Account::Active),
         };
-        Customer { points, account }
+        Customer {
+            points,
+            account,
+            name: None,
+        }
     }
 }
 
@@ -56,6 +67,12 @@ impl Store {
         self.customers
             .entry(phone.to_owned())
             .or_insert_with(|| Customer::initial(phone))
+    }
+
+    /// Whether Points knows `phone`: a reserved phone, or one seen before (an earning, a
+    /// finished onboarding). Any other phone lands on the hosted onboarding (API.md §4.4).
+    pub fn knows(&self, phone: &str) -> bool {
+        is_reserved(phone) || self.customers.contains_key(phone)
     }
 
     /// The customer behind a phone without remembering it.
@@ -81,5 +98,6 @@ mod tests {
             Account::NotActivated
         );
         assert_eq!(Customer::initial("512345678").account, Account::Active);
+        assert!(is_reserved(NO_ACCOUNT) && !is_reserved("512345678"));
     }
 }

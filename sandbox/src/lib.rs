@@ -37,7 +37,10 @@ use std::time::Duration;
 use axum::{Json, Router, http::StatusCode};
 use protocol::ErrorEnvelope;
 
-pub use config::{MerchantConfig, SandboxConfig, WebhookConfig, generate_secret};
+pub use config::{
+    ConfigError, FileConfig, MerchantConfig, SandboxConfig, Settings, WebhookConfig,
+    generate_secret,
+};
 
 use state::AppState;
 
@@ -77,6 +80,18 @@ impl Sandbox {
 
 /// Serves `sandbox` on `listener` until Ctrl-C or SIGTERM, then finishes in-flight requests.
 pub async fn serve(listener: tokio::net::TcpListener, sandbox: Sandbox) -> std::io::Result<()> {
+    let app = sandbox.router();
+    serve_app(listener, sandbox, app).await
+}
+
+/// Like [`serve`], with `app` in place of `sandbox.router()`: the sandbox's routes with the
+/// caller's layers or routes added (tests wrap them in a response checker). The expiry sweep
+/// and the peer addresses the IP allow-list needs are the same.
+pub async fn serve_app(
+    listener: tokio::net::TcpListener,
+    sandbox: Sandbox,
+    app: Router,
+) -> std::io::Result<()> {
     let sweeper = {
         let sandbox = sandbox.clone();
         tokio::spawn(async move {
@@ -87,9 +102,7 @@ pub async fn serve(listener: tokio::net::TcpListener, sandbox: Sandbox) -> std::
             }
         })
     };
-    let app = sandbox
-        .router()
-        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await;

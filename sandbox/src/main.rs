@@ -1,23 +1,37 @@
 //! `points-sandbox`: a local emulator of the Points merchant API, hosted checkout and webhooks.
 //!
-//! Run it with `cargo run -p sandbox --bin points-sandbox`. It serves one demo merchant with
-//! public key `pk_sandbox_demo` and private key `sk_sandbox_demo`; point a Points client at
-//! `http://127.0.0.1:8090/api`.
+//! ```text
+//! cargo run -p sandbox --bin points-sandbox [-- --config sandbox.toml]
+//! ```
 //!
-//! Environment:
-//! - `POINTS_SANDBOX_ADDR`: where to listen (default `127.0.0.1:8090`)
+//! Without a config file it serves one demo merchant (public key `pk_sandbox_demo`, private key
+//! `sk_sandbox_demo`) on `127.0.0.1:8090`; point a Points client at `http://127.0.0.1:8090/api`.
+//! The file (`--config PATH`, or `POINTS_SANDBOX_CONFIG`) sets the port, several merchants with
+//! their keys, switches and webhooks, and the delivery timing: `sandbox/sandbox.example.toml`
+//! documents every key. Variables override the file:
+//!
+//! - `POINTS_SANDBOX_ADDR`: where to listen, `host:port` (default `127.0.0.1:8090`)
 //! - `POINTS_SANDBOX_PUBLIC_URL`: the origin shoppers reach it at (default `http://{addr}`)
-//! - `POINTS_SANDBOX_WEBHOOK_URL`: register a webhook for the demo merchant
+//! - `POINTS_SANDBOX_WEBHOOK_URL`: register a webhook for every merchant
 //! - `POINTS_SANDBOX_WEBHOOK_SECRET`: its secret (default: generated; read it back from
 //!   `GET /_sandbox/merchants`)
 //! - `POINTS_SANDBOX_BACKOFF_SCALE`: multiplies the webhook back-off (default `1.0`)
+//! - `POINTS_SANDBOX_WEBHOOK_TIMEOUT_MS`: per delivery attempt (default `10000`)
 //! - `RUST_LOG`: log filter (default `info`)
 
 use anyhow::Context;
-use sandbox::{Sandbox, SandboxConfig, WebhookConfig};
+use sandbox::{Sandbox, Settings};
+
+const USAGE: &str = "usage: points-sandbox [--config PATH]\n\
+    Serves the Points sandbox. See sandbox/sandbox.example.toml for the config file.";
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "-h" || a == "--help") {
+        println!("{USAGE}");
+        return Ok(());
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -25,42 +39,35 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
 
-    let addr = env("POINTS_SANDBOX_ADDR").unwrap_or_else(|| "127.0.0.1:8090".to_owned());
-    let listener = tokio::net::TcpListener::bind(&addr)
+    let settings = Settings::load(args, |name| std::env::var(name).ok())?;
+    let listener = tokio::net::TcpListener::bind(&settings.listen)
         .await
-        .with_context(|| format!("binding {addr}"))?;
+        .with_context(|| format!("binding {}", settings.listen))?;
     let bound = listener.local_addr().context("reading the bound address")?;
-    let public_url = env("POINTS_SANDBOX_PUBLIC_URL").unwrap_or_else(|| format!("http://{bound}"));
-
-    let mut config = SandboxConfig::demo(public_url.clone());
-    if let Some(scale) = env("POINTS_SANDBOX_BACKOFF_SCALE") {
-        config.webhook_backoff_scale = scale
-            .parse()
-            .with_context(|| format!("POINTS_SANDBOX_BACKOFF_SCALE={scale:?} is not a number"))?;
-    }
-    if let Some(url) = env("POINTS_SANDBOX_WEBHOOK_URL") {
-        let mut webhook = WebhookConfig::new(url);
-        if let Some(secret) = env("POINTS_SANDBOX_WEBHOOK_SECRET") {
-            webhook.secret = secret;
-        }
-        for merchant in &mut config.merchants {
-            merchant.webhooks.push(webhook.clone());
-        }
-    }
+    let config = settings.sandbox_config(bound);
+    let public_url = config.public_url.clone();
 
     println!("Points sandbox listening on {public_url}");
-    println!(
-        "  API base:    {public_url}/api  (public key pk_sandbox_demo, private key sk_sandbox_demo)"
-    );
-    println!(
-        "  Control API: {public_url}/_sandbox/orders, /_sandbox/deliveries, /_sandbox/merchants"
-    );
+    if let Some(file) = &settings.file {
+        println!("  Config:      {}", file.display());
+    }
+    println!("  API base:    {public_url}/api");
+    for merchant in &config.merchants {
+        // Private keys stay out of the output unless they are the documented demo key.
+        let private = if merchant.private_key == "sk_sandbox_demo" {
+            "private key sk_sandbox_demo"
+        } else {
+            "private key as configured"
+        };
+        println!(
+            "  Merchant:    {} (public key {}, {private}, {} webhook(s))",
+            merchant.name,
+            merchant.public_key,
+            merchant.webhooks.len()
+        );
+    }
+    println!("  Control API: {public_url}/_sandbox/state, /_sandbox/orders, /_sandbox/deliveries");
     sandbox::serve(listener, Sandbox::new(config))
         .await
         .context("serving the sandbox")
-}
-
-/// A non-empty environment variable.
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }

@@ -15,6 +15,8 @@ pub const LIFETIME: Duration = Duration::minutes(30);
 
 pub const REASON_EXPIRED: &str = "Checkout session expired";
 pub const REASON_CUSTOMER: &str = "Customer cancelled checkout";
+/// The fake card step declined the card (reserved test card, see `hosted::steps::card`).
+pub const REASON_PAYMENT_FAILED: &str = "Payment failed: card declined";
 
 /// One `checkout_url`.
 #[derive(Debug, Clone)]
@@ -38,6 +40,11 @@ pub struct Journey {
     pub verified: bool,
     /// The chosen redemption: SAR covered by points, and the points that costs.
     pub redemption: Option<Redemption>,
+    /// The verified phone is new to Points: the onboarding step comes before the balance.
+    pub onboarding: bool,
+    /// When the last OTP was "sent" by SMS, and how many were sent in this session.
+    pub otp_sent_at: Option<OffsetDateTime>,
+    pub otp_sends: u32,
 }
 
 /// A redemption the shopper chose on the balance page.
@@ -62,6 +69,15 @@ pub enum RedemptionError {
 
 /// The minimum order value for redemption (API.md §12): 10 SAR.
 pub const MINIMUM_ORDER: Sar = Sar::from_halalas(1_000);
+
+/// No redemption at all: the whole total goes to the card step.
+pub fn card_only(total: Sar) -> Redemption {
+    Redemption {
+        amount: Sar::ZERO,
+        points: 0,
+        remainder: total,
+    }
+}
 
 /// Checks a redemption of `amount` on an order of `total` against a wallet of `balance` points.
 pub fn redemption(total: Sar, amount: Sar, balance: u64) -> Result<Redemption, RedemptionError> {
@@ -279,6 +295,23 @@ impl Store {
         self.finish(id);
         self.notify(WebhookEvent::Approved, session.order, now);
         Ok(settled)
+    }
+
+    /// The card step declined the card: the order is `cancelled` (API.md §6.1: "payment
+    /// failed"), no points leave the wallet, `cancelled` fires and the session is over.
+    pub fn fail_payment(&mut self, id: &str, now: OffsetDateTime) -> Result<Order, SessionView> {
+        let session = match self.session_view(id, now) {
+            SessionView::Open { session, .. } => session,
+            other => return Err(other),
+        };
+        let order = &mut self.orders[session.order];
+        order.status = OrderStatus::Cancelled;
+        order.cancel_reason = Some(REASON_PAYMENT_FAILED.to_owned());
+        order.updated_at = now;
+        let failed = order.clone();
+        self.finish(id);
+        self.notify(WebhookEvent::Cancelled, session.order, now);
+        Ok(failed)
     }
 
     /// Expires an open session at once (the control API's clock shortcut).

@@ -37,6 +37,8 @@ struct Inner {
     store: Mutex<Store>,
     public_url: String,
     backoff_scale: f64,
+    webhook_timeout: Duration,
+    otp_resend_after: Duration,
     http: reqwest::Client,
 }
 
@@ -131,6 +133,8 @@ impl AppState {
                 store: Mutex::new(store),
                 public_url: config.public_url.trim_end_matches('/').to_owned(),
                 backoff_scale: config.webhook_backoff_scale,
+                webhook_timeout: config.webhook_timeout,
+                otp_resend_after: config.otp_resend_after,
                 http,
             }),
         }
@@ -165,6 +169,16 @@ impl AppState {
         self.inner.backoff_scale
     }
 
+    /// How long one webhook delivery attempt may take (API.md §6.2: 10 s).
+    pub fn webhook_timeout(&self) -> Duration {
+        self.inner.webhook_timeout
+    }
+
+    /// How long the hosted OTP page waits before it sends another code.
+    pub fn otp_resend_after(&self) -> Duration {
+        self.inner.otp_resend_after
+    }
+
     pub fn http(&self) -> &reqwest::Client {
         &self.inner.http
     }
@@ -177,12 +191,12 @@ impl Store {
             public_key: config.public_key,
             private_key: ApiKey::new(config.private_key),
             multiplier: config.multiplier,
-            verified: true,
-            earning_enabled: true,
-            ip_allow_list: None,
+            verified: config.verified,
+            earning_enabled: config.earning_enabled,
+            ip_allow_list: config.ip_allow_list,
             earning_delay: Duration::ZERO,
             earning_locked: false,
-            product_points: HashMap::new(),
+            product_points: config.product_points,
             integration_active: true,
             integration_calls: VecDeque::new(),
             webhooks: Vec::new(),

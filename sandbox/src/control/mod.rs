@@ -59,6 +59,31 @@ pub fn router() -> Router<AppState> {
             post(expire_session),
         )
         .merge(world::router())
+        // Axum's own rejections (malformed JSON, a wrong type) in the envelope too.
+        .layer(axum::middleware::map_response(envelope_rejections))
+}
+
+/// Axum's plain-text rejections become the envelope, keeping their reason ("missing field
+/// `name`") as the `message`.
+async fn envelope_rejections(response: Response) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if !status.is_client_error() || is_json {
+        return response;
+    }
+    let text = axum::body::to_bytes(response.into_body(), 16 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_owned())
+        .unwrap_or_default();
+    let message = if text.is_empty() {
+        status.canonical_reason().unwrap_or("Error").to_owned()
+    } else {
+        text
+    };
+    (status, Json(ErrorEnvelope::new(message))).into_response()
 }
 
 /// Failures of the control API, in Points' envelope so every client reads them alike.

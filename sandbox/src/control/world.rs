@@ -322,11 +322,14 @@ async fn customer(
     Path(phone): Path<String>,
 ) -> Result<Json<Value>, ControlError> {
     let phone = PhoneNumber::parse(&phone).map_err(|e| invalid("phone", e.to_string()))?;
-    let customer = state.store().customer(phone.expose());
+    let store = state.store();
+    let customer = store.customer(phone.expose());
     Ok(Json(json!({
         "phone": phone.masked(),
         "points": customer.points,
         "account": customer.account.as_str(),
+        // `false`: the phone is new to Points and the hosted checkout will onboard it.
+        "known": store.knows(phone.expose()),
     })))
 }
 

@@ -3,8 +3,8 @@
 //! - `GET /checkout/{sessionId}` (`?lang=en` for English; Arabic, RTL by default)
 //! - `POST /checkout/{sessionId}/approve` → `approved`, then `303` to `callback_url`
 //! - `POST /checkout/{sessionId}/cancel` → `cancelled`, then `303` to `callback_url`
-//! - `GET|POST /checkout/{sessionId}/phone`, `/otp`, `/redeem`, `/confirm`, `/card`: the
-//!   step-by-step redemption of [`steps`]
+//! - `GET|POST /checkout/{sessionId}/phone`, `/otp` (+ `POST /otp/resend`), `/welcome`,
+//!   `/redeem`, `/confirm`, `/card`: the step-by-step redemption of [`steps`]
 //! - `GET /checkout/assets/{file}`
 //!
 //! The return to the store appends `order_number`, `uuid` and `status` to `callback_url`,
@@ -31,7 +31,7 @@ use crate::{
     clock,
     lang::Lang,
     order::Order,
-    session::{Decision, SessionView},
+    session::{Decision, REASON_PAYMENT_FAILED, SessionView},
     state::AppState,
 };
 use page::Message;
@@ -49,6 +49,11 @@ pub fn router() -> Router<AppState> {
         .route(
             "/checkout/{session_id}/otp",
             get(steps::otp_page).post(steps::otp_submit),
+        )
+        .route("/checkout/{session_id}/otp/resend", post(steps::otp_resend))
+        .route(
+            "/checkout/{session_id}/welcome",
+            get(steps::welcome_page).post(steps::welcome_submit),
         )
         .route(
             "/checkout/{session_id}/redeem",
@@ -156,10 +161,10 @@ fn render(lang: Lang, view: &SessionView) -> Response {
             html(StatusCode::GONE, body)
         }
         SessionView::Finished { order } => {
-            let status = if order.status == OrderStatus::Cancelled {
-                "cancelled"
-            } else {
-                "approved"
+            let status = match (order.status, order.cancel_reason.as_deref()) {
+                (OrderStatus::Cancelled, Some(REASON_PAYMENT_FAILED)) => "failed",
+                (OrderStatus::Cancelled, _) => "cancelled",
+                _ => "approved",
             };
             let back = return_url(order, status);
             let body = page::message(lang, Message::Completed, Some(order), back.as_ref());

@@ -7,9 +7,6 @@ use axum::http::header::CONTENT_TYPE;
 use super::{DeliveryRecord, Notification, Target};
 use crate::{clock, state::AppState};
 
-/// Per attempt (API.md §6.2).
-pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
-
 /// Waits before the 2nd, 3rd and 4th attempts, before scaling (API.md §12).
 pub const BACKOFF: [Duration; 3] = [
     Duration::from_secs(10),
@@ -65,7 +62,7 @@ async fn attempt_once(
     let result = state
         .http()
         .post(target.url.clone())
-        .timeout(ATTEMPT_TIMEOUT)
+        .timeout(state.webhook_timeout())
         .header(CONTENT_TYPE, "application/json")
         .header("X-Webhook-Secret", target.secret.expose())
         .header("X-Webhook-Event", notification.event.as_str())

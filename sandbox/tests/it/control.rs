@@ -140,3 +140,56 @@ async fn a_created_merchant_can_use_its_keys_at_once_and_keys_stay_unique() {
     let checkout = app.checkout_as("pk_new", &checkout_body("N-2")).await;
     assert_eq!(checkout.status(), 200);
 }
+
+#[tokio::test]
+async fn malformed_control_bodies_answer_in_the_envelope_and_change_nothing() {
+    let app = spawn_sandbox().await;
+    let url = format!("{}/_sandbox/merchants", app.url);
+    let broken = app
+        .http
+        .post(&url)
+        .header("content-type", "application/json")
+        .body("{nope")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(broken.status(), 400);
+    let body: Value = broken.json().await.expect("an envelope, not plain text");
+    assert_eq!(body["status"], false);
+    assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()));
+
+    let missing = app
+        .control_post("/_sandbox/merchants", &json!({ "name": "x" }))
+        .await;
+    assert_eq!(missing.status(), 422);
+    let body: Value = missing.json().await.expect("json");
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("public_key")),
+        "{body}"
+    );
+
+    let bad_ip = app
+        .http
+        .patch(format!("{}/_sandbox/merchants/pk_test_shop", app.url))
+        .json(&json!({ "verified": false, "ip_allow_list": ["10.0.0"] }))
+        .send()
+        .await
+        .expect("patch");
+    assert_eq!(bad_ip.status(), 422);
+    assert_eq!(bad_ip.json::<Value>().await.expect("json")["status"], false);
+
+    let state = app.control_get("/_sandbox/state").await;
+    assert_eq!(state["merchants"].as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        state["merchants"][0]["verified"], true,
+        "the refused patch changed nothing"
+    );
+    let unknown = app.get("/_sandbox/nope").await;
+    assert_eq!(unknown.status(), 404);
+    assert_eq!(
+        unknown.json::<Value>().await.expect("json")["status"],
+        false
+    );
+}

@@ -15,6 +15,8 @@ use axum::{
     routing::post,
 };
 use sandbox::{MerchantConfig, Sandbox, SandboxConfig, WebhookConfig};
+
+use crate::conformance::layer::Checked;
 use serde_json::{Value, json};
 
 pub const PUBLIC_KEY: &str = "pk_test_shop";
@@ -32,9 +34,16 @@ pub struct TestSandbox {
     pub webhook_secret: String,
     /// Follows no redirects, so tests see the hosted pages' `303`s.
     pub http: reqwest::Client,
+    /// Every API response this sandbox gave, checked against the OpenAPI spec.
+    pub checked: Checked,
 }
 
 pub async fn spawn_sandbox() -> TestSandbox {
+    spawn_sandbox_with(|_| {}).await
+}
+
+/// [`spawn_sandbox`] with the config changed by `adjust` first.
+pub async fn spawn_sandbox_with(adjust: impl FnOnce(&mut SandboxConfig)) -> TestSandbox {
     let receiver = Receiver::start().await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -44,7 +53,7 @@ pub async fn spawn_sandbox() -> TestSandbox {
     let webhook_secret = webhook.secret.clone();
     let mut shop = MerchantConfig::new(MERCHANT_NAME, PUBLIC_KEY, PRIVATE_KEY);
     shop.webhooks.push(webhook);
-    let config = SandboxConfig {
+    let mut config = SandboxConfig {
         public_url: url.clone(),
         merchants: vec![
             shop,
@@ -52,9 +61,13 @@ pub async fn spawn_sandbox() -> TestSandbox {
         ],
         // 10 ms, 60 ms, 300 ms.
         webhook_backoff_scale: 0.001,
+        // Points' 10 s: no receiver here is slow unless a test makes it so.
+        webhook_timeout: sandbox::config::DEFAULT_WEBHOOK_TIMEOUT,
+        otp_resend_after: sandbox::config::DEFAULT_OTP_RESEND_AFTER,
     };
-    let sandbox = Sandbox::new(config);
-    tokio::spawn(async move { sandbox::serve(listener, sandbox).await });
+    adjust(&mut config);
+    let checked = Checked::default();
+    serve_checked(listener, Sandbox::new(config), checked.clone());
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -64,6 +77,27 @@ pub async fn spawn_sandbox() -> TestSandbox {
         receiver,
         webhook_secret,
         http,
+        checked,
+    }
+}
+
+/// Serves `sandbox` on `listener` with every API response validated into `checked`.
+pub fn serve_checked(listener: tokio::net::TcpListener, sandbox: Sandbox, checked: Checked) {
+    let app = crate::conformance::layer::wrap(sandbox.router(), checked);
+    tokio::spawn(async move { sandbox::serve_app(listener, sandbox, app).await });
+}
+
+/// A test passes only if every API answer it provoked matches the spec.
+impl Drop for TestSandbox {
+    fn drop(&mut self) {
+        let violations = self.checked.violations();
+        if !violations.is_empty() && !std::thread::panicking() {
+            panic!(
+                "{} API response(s) do not match openapi-v1.yaml:\n{}",
+                violations.len(),
+                violations.join("\n")
+            );
+        }
     }
 }
 
@@ -143,7 +177,6 @@ impl TestSandbox {
         path: &str,
         body: Option<&Value>,
     ) -> (u16, Value) {
-        let method_name = method.to_string();
         let mut request = self
             .http
             .request(method, format!("{}/api/v1{path}", self.url))
@@ -154,12 +187,6 @@ impl TestSandbox {
         let response = request.send().await.expect("api call");
         let status = response.status().as_u16();
         let body = response.json().await.unwrap_or(Value::Null);
-        crate::conformance::check_response(
-            method_name.as_str(),
-            &format!("/v1{path}"),
-            status,
-            &body,
-        );
         (status, body)
     }
 
@@ -301,6 +328,9 @@ struct ReceiverState {
     requests: Vec<Recorded>,
     script: VecDeque<u16>,
     default_status: Option<u16>,
+    /// The next this many requests are answered only after `hang`.
+    hangs: usize,
+    hang: Duration,
 }
 
 impl Receiver {
@@ -323,6 +353,13 @@ impl Receiver {
     /// The next requests get these statuses, in order; after that, `200`.
     pub fn answer_with(&self, statuses: &[u16]) {
         self.state().script.extend(statuses);
+    }
+
+    /// The next `count` requests are recorded at once but answered only after `wait`.
+    pub fn hang_next(&self, count: usize, wait: Duration) {
+        let mut state = self.state();
+        state.hangs = count;
+        state.hang = wait;
     }
 
     /// Every request gets `status` (after any scripted ones).
@@ -361,13 +398,21 @@ async fn record(
     headers: HeaderMap,
     body: Bytes,
 ) -> StatusCode {
-    let mut state = inner.lock().expect("receiver lock");
-    let body = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    state.requests.push(Recorded { headers, body });
-    let status = state
-        .script
-        .pop_front()
-        .or(state.default_status)
-        .unwrap_or(200);
+    let (status, hang) = {
+        let mut state = inner.lock().expect("receiver lock");
+        let body = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        state.requests.push(Recorded { headers, body });
+        let hang = (state.hangs > 0).then_some(state.hang);
+        state.hangs = state.hangs.saturating_sub(1);
+        let status = state
+            .script
+            .pop_front()
+            .or(state.default_status)
+            .unwrap_or(200);
+        (status, hang)
+    };
+    if let Some(wait) = hang {
+        tokio::time::sleep(wait).await;
+    }
     StatusCode::from_u16(status).unwrap_or(StatusCode::OK)
 }

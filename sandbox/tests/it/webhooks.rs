@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::helpers::{checkout_body, eventually, spawn_sandbox};
+use crate::helpers::{checkout_body, eventually, spawn_sandbox, spawn_sandbox_with};
 
 #[tokio::test]
 async fn a_receiver_failing_twice_gets_exactly_three_attempts_with_one_timestamp() {
@@ -117,4 +117,47 @@ async fn an_unreachable_webhook_is_logged_with_the_error() {
     );
     // The healthy receiver still got its copy.
     app.receiver.wait_for(&uuid, 1).await;
+}
+
+#[tokio::test]
+async fn a_receiver_hanging_past_the_timeout_is_a_failed_attempt_and_is_retried() {
+    // Points waits 10 s (API.md §6.2); scaled down here like the back-off.
+    let app =
+        spawn_sandbox_with(|config| config.webhook_timeout = Duration::from_millis(300)).await;
+    // The first request is answered only long after the timeout; the retry at once.
+    app.receiver.hang_next(1, Duration::from_secs(30));
+    let id = app.start_checkout(&checkout_body("ORD-1")).await;
+
+    app.post_form(&format!("/checkout/{id}/approve"), &[]).await;
+
+    let uuid = app.order("ORD-1").await["uuid"]
+        .as_str()
+        .expect("uuid")
+        .to_owned();
+    let log = eventually("a successful retry", || async {
+        let log = app.deliveries_for(&uuid).await;
+        log.iter().any(|d| d["success"] == true).then_some(log)
+    })
+    .await;
+    assert_eq!(log.len(), 2, "{log:#?}");
+    assert_eq!(
+        (log[0]["attempt"].clone(), log[0]["success"].clone()),
+        (json!(1), json!(false))
+    );
+    assert_eq!(log[0]["status"], Value::Null, "no answer came in time");
+    assert!(
+        log[0]["error"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("timeout")),
+        "{}",
+        log[0]
+    );
+    assert_eq!(
+        (log[1]["attempt"].clone(), log[1]["status"].clone()),
+        (json!(2), json!(200))
+    );
+    // The receiver saw both: the hung attempt reached it, it just answered too late.
+    let received = app.receiver.requests_for(&uuid);
+    assert_eq!(received.len(), 2);
+    assert_eq!(received[0].body, received[1].body);
 }

@@ -1,5 +1,5 @@
-//! The paying steps: balance and redemption choice, confirmation, the fake card, and the
-//! success page that returns to the store.
+//! The paying steps: balance and redemption choice (full, partial, or none), confirmation, and
+//! the success page that returns to the store. The card step is in `card`.
 
 use axum::{
     body::Bytes,
@@ -10,19 +10,19 @@ use axum::{
 use protocol::Sar;
 
 use super::{
-    LangQuery, REDIRECT_SECONDS, Step, error_line, flow_text, form_lang, form_step, form_value, go,
-    guard, html, open, with_cancel,
+    LangQuery, Step, error_line, flow_text, form_lang, form_step, form_value, go, guard, html,
+    open, returning_page, status_for, with_cancel,
 };
 use crate::{
     clock,
     hosted::{
-        page::{Switch, escape, lang_field, layout, layout_with_head},
+        page::{Switch, escape, lang_field, layout},
         render, return_url,
         text::{format_sar, group_thousands, text},
     },
     lang::Lang,
     order::{Order, redemption_points},
-    session::{Journey, RedemptionError, redemption},
+    session::{RedemptionError, card_only, redemption},
     state::AppState,
 };
 
@@ -32,7 +32,7 @@ pub async fn redeem_page(
     Query(query): Query<LangQuery>,
 ) -> Response {
     let lang = Lang::from_param(query.lang.as_deref());
-    match open(&state, &id) {
+    match open(&state, &id, lang) {
         Ok((journey, order, balance)) => guard(&id, Step::Redeem, &journey, lang)
             .unwrap_or_else(|| redeem_form(lang, &id, &order, balance, None)),
         Err(page) => page,
@@ -47,7 +47,7 @@ pub async fn redeem_submit(
 ) -> Response {
     let lang = form_lang(&form, &query);
     let f = flow_text(lang);
-    let (journey, order, balance) = match open(&state, &id) {
+    let (journey, order, balance) = match open(&state, &id, lang) {
         Ok(found) => found,
         Err(page) => return page,
     };
@@ -58,6 +58,16 @@ pub async fn redeem_submit(
         Some("partial") => form_value(&form, "amount")
             .and_then(|a| Sar::parse(&a).ok())
             .unwrap_or(Sar::ZERO),
+        // No points at all (a new or empty wallet): nothing to confirm, straight to the card.
+        Some("card") => {
+            let chosen = card_only(order.total_price);
+            return match state.update(|store| {
+                store.journey_mut(&id, clock::now(), |j| j.redemption = Some(chosen))
+            }) {
+                Ok(()) => go(&id, "card", lang),
+                Err(view) => render(lang, &view),
+            };
+        }
         _ => order.total_price,
     };
     let chosen = match redemption(order.total_price, amount, balance) {
@@ -95,6 +105,7 @@ fn redeem_form(lang: Lang, id: &str, order: &Order, balance: u64, error: Option<
 <label class="pk-choice"><input type="radio" name="mode" value="partial" data-testid="mode-partial"> {partial}</label>
 <label class="pk-field" for="amount">{partial_label}</label>
 <input class="pk-input" id="amount" name="amount" inputmode="decimal" dir="ltr" data-testid="amount">
+<label class="pk-choice"><input type="radio" name="mode" value="card" data-testid="mode-card"> {card_only}</label>
 {error}<button type="submit" class="pk-btn" data-testid="redeem">{redeem}</button></form>"#,
         title = t.title,
         balance_label = f.balance,
@@ -110,10 +121,11 @@ fn redeem_form(lang: Lang, id: &str, order: &Order, balance: u64, error: Option<
         full_points = group_thousands(full_points),
         partial = f.partial,
         partial_label = f.partial_label,
+        card_only = f.card_only,
         error = error_line(error),
         redeem = f.redeem,
     );
-    form_step(lang, "redeem", t.title, main, id, error)
+    form_step(lang, "redeem", t.title, main, id, status_for(error))
 }
 
 pub async fn confirm_page(
@@ -122,7 +134,7 @@ pub async fn confirm_page(
     Query(query): Query<LangQuery>,
 ) -> Response {
     let lang = Lang::from_param(query.lang.as_deref());
-    let (journey, _, _) = match open(&state, &id) {
+    let (journey, _, _) = match open(&state, &id, lang) {
         Ok(found) => found,
         Err(page) => return page,
     };
@@ -179,7 +191,7 @@ pub async fn confirm_submit(
     form: Bytes,
 ) -> Response {
     let lang = form_lang(&form, &query);
-    let (journey, _, _) = match open(&state, &id) {
+    let (journey, _, _) = match open(&state, &id, lang) {
         Ok(found) => found,
         Err(page) => return page,
     };
@@ -194,108 +206,27 @@ pub async fn confirm_submit(
     }
 }
 
-pub async fn card_page(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    Query(query): Query<LangQuery>,
-) -> Response {
-    let lang = Lang::from_param(query.lang.as_deref());
-    match open(&state, &id) {
-        Ok((journey, _, _)) => guard(&id, Step::Card, &journey, lang)
-            .unwrap_or_else(|| card_form(lang, &id, &journey, None)),
-        Err(page) => page,
-    }
-}
-
-pub async fn card_submit(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    Query(query): Query<LangQuery>,
-    form: Bytes,
-) -> Response {
-    let lang = form_lang(&form, &query);
-    let journey = match open(&state, &id) {
-        Ok((journey, _, _)) => journey,
-        Err(page) => return page,
-    };
-    if let Some(redirect) = guard(&id, Step::Card, &journey, lang) {
-        return redirect;
-    }
-    let digits: String = form_value(&form, "card")
-        .unwrap_or_default()
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '-')
-        .collect();
-    if digits.len() != 16 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return card_form(lang, &id, &journey, Some(flow_text(lang).bad_card));
-    }
-    settle(&state, &id, lang)
-}
-
-fn card_form(lang: Lang, id: &str, journey: &Journey, error: Option<&str>) -> Response {
-    let t = text(lang);
-    let f = flow_text(lang);
-    let remainder = journey.redemption.map_or(Sar::ZERO, |r| r.remainder);
-    let main = format!(
-        r#"<h1 class="pk-title">{title}</h1>
-<dl class="pk-panel"><div class="pk-row"><dt>{remainder_label}</dt><dd data-testid="remainder">{remainder} {currency}</dd></div></dl>
-<form method="post" action="/checkout/{id}/card">{lang_field}
-<label class="pk-field" for="card">{label}</label>
-<input class="pk-input" id="card" name="card" inputmode="numeric" autocomplete="cc-number" dir="ltr" placeholder="4242 4242 4242 4242" data-testid="card" required>
-{error}<button type="submit" class="pk-btn" data-testid="pay">{pay} {remainder} {currency}</button></form>"#,
-        title = f.card_title,
-        remainder_label = f.remainder,
-        remainder = format_sar(remainder),
-        currency = t.currency,
-        id = escape(id),
-        lang_field = lang_field(lang),
-        label = f.card_label,
-        error = error_line(error),
-        pay = f.pay,
-    );
-    form_step(lang, "card", f.card_title, main, id, error)
-}
-
 /// Settles the order and shows the success page, which returns to the store after 4 s.
-fn settle(state: &AppState, id: &str, lang: Lang) -> Response {
+pub(super) fn settle(state: &AppState, id: &str, lang: Lang) -> Response {
     let order = match state.update(|store| store.settle_redemption(id, clock::now())) {
         Ok(order) => order,
         Err(view) => return render(lang, &view),
     };
     tracing::info!(order = %order.uuid, points = order.total_points, "hosted redemption settled");
     let t = text(lang);
-    let f = flow_text(lang);
-    let back = return_url(&order, "approved");
-    let head = back.as_ref().map_or_else(String::new, |url| {
-        format!(
-            r#"<meta http-equiv="refresh" content="{REDIRECT_SECONDS};url={}">
-"#,
-            escape(url.as_str())
-        )
-    });
-    let link = back.as_ref().map_or_else(String::new, |url| {
-        format!(
-            r#"<p class="pk-note" data-testid="redirecting">{}</p><a class="pk-btn" href="{}" data-testid="back-to-store">{}</a>"#,
-            f.redirecting,
-            escape(url.as_str()),
-            t.back_to_store
-        )
-    });
     let main = format!(
         r#"<img class="pk-icon" src="/checkout/assets/check.svg" alt="" width="64" height="64">
 <h1 class="pk-title" data-testid="message-title">{title}</h1>
 <dl class="pk-panel">
 <div class="pk-row"><dt>{points_label}</dt><dd data-testid="redeemed-points">{points} {points_word}</dd></div>
 </dl>
-{link}<p class="pk-note">{thanks}</p>"#,
+<p class="pk-note">{thanks}</p>"#,
         title = t.success_title,
         points_label = t.points_equivalent,
         points = group_thousands(order.total_points),
         points_word = t.points,
         thanks = t.thanks,
     );
-    html(
-        StatusCode::OK,
-        layout_with_head(lang, "success", t.success_title, &main, Switch::Omit, &head),
-    )
+    let back = return_url(&order, "approved");
+    returning_page(lang, "success", t.success_title, &main, back.as_ref())
 }

@@ -395,6 +395,41 @@ pub async fn scenario(r: &mut Recorder<'_>) {
         .post(integration, integration, json!({ "active": false }))
         .await;
     assert_eq!(throttled, 429);
+    // Ratings: 400 (auth), 403 (earning disabled), 429 (the earning lock, injected).
+    for rating in [store_rating, product_rating] {
+        let body = json!({ "phone_number": "512345678", "product_id": 7,
+                           "review_reference": format!("{rating}-x") });
+        let (status, _) = r
+            .call("post", rating, rating, Some("sk_nope"), Some(body.clone()))
+            .await;
+        assert_eq!(status, 400);
+        r.app
+            .switch(PUBLIC_KEY, &json!({ "earning_enabled": false }))
+            .await;
+        assert_eq!(r.post(rating, rating, body.clone()).await.0, 403);
+        r.app
+            .switch(PUBLIC_KEY, &json!({ "earning_enabled": true }))
+            .await;
+        r.app
+            .control_post(
+                "/_sandbox/faults",
+                &json!({ "route": format!("/api{rating}"), "fault": "status",
+                         "status": 429, "count": 1 }),
+            )
+            .await;
+        assert_eq!(r.post(rating, rating, body).await.0, 429);
+    }
+    let unknown_hook = format!("/v1/webhooks/{}", uuid::Uuid::new_v4());
+    let (status, _) = r
+        .call(
+            "patch",
+            one,
+            &unknown_hook,
+            key,
+            Some(json!({ "name": "x" })),
+        )
+        .await;
+    assert_eq!(status, 404);
     // Let the webhooks of all this settle, so nothing fails after the test's sandbox is gone.
     eventually("the deliveries", || async {
         let log = r.app.control_get("/_sandbox/deliveries").await;

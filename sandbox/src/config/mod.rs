@@ -1,6 +1,25 @@
 //! How a sandbox is set up: its public origin, its merchants and their webhooks.
+//!
+//! [`SandboxConfig`] is what the library takes. The `points-sandbox` binary builds one from a
+//! TOML file and `POINTS_SANDBOX_*` variables through [`Settings::load`]; `file` parses and
+//! validates the file (documented key by key in `sandbox/sandbox.example.toml`).
+
+mod file;
+mod settings;
+#[cfg(test)]
+mod tests;
+
+use std::{collections::HashMap, net::IpAddr, time::Duration};
 
 use rand::Rng;
+
+pub use file::{ConfigError, FileConfig};
+pub use settings::Settings;
+
+/// Per delivery attempt, as Points waits (API.md §6.2).
+pub const DEFAULT_WEBHOOK_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long the hosted OTP page makes the shopper wait before another code (API.md §4.2).
+pub const DEFAULT_OTP_RESEND_AFTER: Duration = Duration::from_secs(30);
 
 /// Everything a [`crate::Sandbox`] needs to start.
 #[derive(Debug, Clone)]
@@ -12,6 +31,12 @@ pub struct SandboxConfig {
     /// Multiplies the webhook back-off (10 s, 60 s, 300 s). `1.0` is Points' schedule; tests use
     /// something like `0.01`.
     pub webhook_backoff_scale: f64,
+    /// How long one delivery attempt may take before it counts as failed and is retried
+    /// ([`DEFAULT_WEBHOOK_TIMEOUT`], Points' 10 s; tests use less).
+    pub webhook_timeout: Duration,
+    /// How long after a code was sent the hosted OTP page allows a new one
+    /// ([`DEFAULT_OTP_RESEND_AFTER`], "إعادة الارسال في 00:30").
+    pub otp_resend_after: Duration,
 }
 
 /// One merchant and its two keys (API.md §1, §12).
@@ -24,6 +49,14 @@ pub struct MerchantConfig {
     pub private_key: String,
     /// Earning points per SAR (API.md §12: 10 by default).
     pub multiplier: u64,
+    /// Verified/published (API.md §12); else `403` on checkout, earning and webhook writes.
+    pub verified: bool,
+    /// Earning channels enabled; else `403` on the three earning endpoints.
+    pub earning_enabled: bool,
+    /// `None`: every IP may call the API. `Some(list)`: only these (API.md §8.2).
+    pub ip_allow_list: Option<Vec<IpAddr>>,
+    /// Per-product point values (per unit) overriding the multiplier (API.md §12).
+    pub product_points: HashMap<String, u64>,
     pub webhooks: Vec<WebhookConfig>,
 }
 
@@ -38,7 +71,7 @@ pub struct WebhookConfig {
 
 impl SandboxConfig {
     /// The demo setup: one verified merchant with keys `pk_sandbox_demo` / `sk_sandbox_demo`,
-    /// multiplier 10, no webhooks, Points' real back-off.
+    /// multiplier 10, no webhooks, Points' real back-off and timeout.
     pub fn demo(public_url: String) -> Self {
         SandboxConfig {
             public_url,
@@ -48,12 +81,14 @@ impl SandboxConfig {
                 "sk_sandbox_demo",
             )],
             webhook_backoff_scale: 1.0,
+            webhook_timeout: DEFAULT_WEBHOOK_TIMEOUT,
+            otp_resend_after: DEFAULT_OTP_RESEND_AFTER,
         }
     }
 }
 
 impl MerchantConfig {
-    /// A merchant with multiplier 10 and no webhooks.
+    /// A verified merchant with earning enabled, multiplier 10, no IP allow-list, no webhooks.
     pub fn new(
         name: impl Into<String>,
         public_key: impl Into<String>,
@@ -64,6 +99,10 @@ impl MerchantConfig {
             public_key: public_key.into(),
             private_key: private_key.into(),
             multiplier: 10,
+            verified: true,
+            earning_enabled: true,
+            ip_allow_list: None,
+            product_points: HashMap::new(),
             webhooks: Vec::new(),
         }
     }
@@ -87,6 +126,10 @@ impl std::fmt::Debug for MerchantConfig {
             .field("public_key", &self.public_key)
             .field("private_key", &"[redacted]")
             .field("multiplier", &self.multiplier)
+            .field("verified", &self.verified)
+            .field("earning_enabled", &self.earning_enabled)
+            .field("ip_allow_list", &self.ip_allow_list)
+            .field("product_points", &self.product_points)
             .field("webhooks", &self.webhooks)
             .finish()
     }
@@ -111,7 +154,7 @@ pub fn generate_secret() -> String {
 }
 
 #[cfg(test)]
-mod tests {
+mod unit {
     use super::*;
 
     #[test]
