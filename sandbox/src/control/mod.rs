@@ -2,7 +2,8 @@
 //! Unauthenticated by design: the sandbox is a local tool, never a public service.
 //!
 //! - `GET /_sandbox/orders`: every order with its state
-//! - `GET /_sandbox/deliveries`: the webhook delivery log, one entry per attempt
+//! - `GET /_sandbox/deliveries`: the webhook delivery log, one entry per attempt;
+//!   `?webhook={uuid}` is one webhook's own log (also `?order={uuid}`, `?event=`)
 //! - `GET /_sandbox/merchants`: merchants and their webhooks (with secrets, as Points returns them)
 //! - `PATCH /_sandbox/merchants/{publicKey}` `{ "verified": false }`
 //! - `POST /_sandbox/merchants/{publicKey}/webhooks` `{ "url", "secret"?, "name"? }`
@@ -28,7 +29,7 @@
 
 use axum::{
     Json, Router,
-    extract::{Path, State},
+    extract::{Path, Query, State},
     http::StatusCode,
     response::{IntoResponse, Response},
     routing::{get, post},
@@ -134,8 +135,28 @@ async fn orders(State(state): State<AppState>) -> Json<Vec<Value>> {
     )
 }
 
-async fn deliveries(State(state): State<AppState>) -> Json<Value> {
-    Json(json!(state.store().deliveries))
+/// `GET /_sandbox/deliveries?webhook=&order=&event=`: the log, narrowed to one webhook (its
+/// own delivery log), one order or one event when asked.
+#[derive(Debug, Deserialize)]
+struct DeliveryFilter {
+    webhook: Option<uuid::Uuid>,
+    order: Option<String>,
+    event: Option<String>,
+}
+
+async fn deliveries(
+    State(state): State<AppState>,
+    Query(filter): Query<DeliveryFilter>,
+) -> Json<Value> {
+    let store = state.store();
+    let entries: Vec<_> = store
+        .deliveries
+        .iter()
+        .filter(|d| filter.webhook.is_none_or(|w| d.webhook_uuid == w))
+        .filter(|d| filter.order.as_ref().is_none_or(|o| &d.order_uuid == o))
+        .filter(|d| filter.event.as_ref().is_none_or(|e| &d.event == e))
+        .collect();
+    Json(json!(entries))
 }
 
 async fn merchants(State(state): State<AppState>) -> Json<Vec<Value>> {

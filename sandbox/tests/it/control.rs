@@ -193,3 +193,40 @@ async fn malformed_control_bodies_answer_in_the_envelope_and_change_nothing() {
         false
     );
 }
+
+#[tokio::test]
+async fn each_webhook_has_its_own_delivery_log() {
+    let app = spawn_sandbox().await;
+    let second = Receiver::start().await;
+    let registered = app
+        .control_post(
+            "/_sandbox/merchants/pk_test_shop/webhooks",
+            &json!({ "url": second.url }),
+        )
+        .await;
+    let hook: Value = registered.json().await.expect("json");
+    let hook = hook["uuid"].as_str().expect("uuid").to_owned();
+    let uuid = app.earned("SALE-1", 10.0).await;
+    second.wait_for(&uuid, 1).await;
+    app.receiver.wait_for(&uuid, 1).await;
+
+    let own = crate::helpers::eventually("both deliveries logged", || async {
+        let all = app.control_get("/_sandbox/deliveries").await;
+        let own = app
+            .control_get(&format!("/_sandbox/deliveries?webhook={hook}"))
+            .await;
+        (all.as_array().map(Vec::len) == Some(2)).then_some(own)
+    })
+    .await;
+    let own = own.as_array().expect("list");
+    assert_eq!(own.len(), 1);
+    assert_eq!(own[0]["webhook_uuid"], hook.as_str());
+    assert_eq!(own[0]["url"], second.url.as_str());
+    let none = app
+        .control_get(&format!("/_sandbox/deliveries?order={uuid}&event=refunded"))
+        .await;
+    assert_eq!(none, json!([]));
+    let bad = app.get("/_sandbox/deliveries?webhook=nope").await;
+    assert_eq!(bad.status(), 400);
+    assert_eq!(bad.json::<Value>().await.expect("json")["status"], false);
+}
