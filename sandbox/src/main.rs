@@ -39,7 +39,14 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
 
-    let settings = Settings::load(args, |name| std::env::var(name).ok())?;
+    let settings = match Settings::load(args, |name| std::env::var(name).ok()) {
+        Ok(settings) => settings,
+        Err(err) => {
+            // A configuration mistake is the user's to fix: the message, not a backtrace.
+            eprintln!("points-sandbox: {err}");
+            std::process::exit(2);
+        }
+    };
     let listener = tokio::net::TcpListener::bind(&settings.listen)
         .await
         .with_context(|| format!("binding {}", settings.listen))?;
