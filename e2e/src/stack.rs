@@ -138,6 +138,7 @@ impl Stack {
             return_path: "/return.html".into(),
             catalog: server::Catalog::from_json(&catalog)?,
             mode: server::config::Mode::Development,
+            retention: server::config::Retention::default(),
         })
         .await?;
         let router = storefront::router(app.router(), &options.widget_dir, &options.www_dir);

@@ -8,6 +8,7 @@
 //! The HTTP client ([`client`]) sits behind the `client` feature so the browser widget can use the
 //! types without pulling in an HTTP stack.
 
+pub mod api;
 pub mod envelope;
 pub mod money;
 pub mod order;
@@ -18,6 +19,10 @@ pub mod webhook;
 #[cfg(feature = "client")]
 pub mod client;
 
+pub use api::{
+    Earned, IntegrationStatus, Page, PageMeta, PaymentMethod, PendingEarning, ShippingStatus,
+    WebhookResource, WebhookUuid,
+};
 pub use envelope::{Envelope, ErrorEnvelope, FieldErrors};
 pub use money::{ParseMoneyError, Sar};
 pub use order::{

@@ -54,13 +54,7 @@ pub struct OrderUuid(String);
 
 impl OrderUuid {
     pub fn parse(input: &str) -> Option<Self> {
-        let bytes = input.as_bytes();
-        let shaped = bytes.len() == 36
-            && bytes.iter().enumerate().all(|(i, b)| match i {
-                8 | 13 | 18 | 23 => *b == b'-',
-                _ => b.is_ascii_hexdigit(),
-            });
-        shaped.then(|| OrderUuid(input.to_ascii_lowercase()))
+        is_canonical_uuid(input).then(|| OrderUuid(input.to_ascii_lowercase()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -72,6 +66,16 @@ impl fmt::Display for OrderUuid {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+/// `8-4-4-4-12` hex digits, either case.
+pub(crate) fn is_canonical_uuid(input: &str) -> bool {
+    let bytes = input.as_bytes();
+    bytes.len() == 36
+        && bytes.iter().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => *b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
 }
 
 macro_rules! string_newtype_serde {

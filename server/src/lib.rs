@@ -55,24 +55,24 @@ impl App {
     /// Validates the config, connects and migrates the database, and starts the worker.
     pub async fn start(config: Config) -> anyhow::Result<App> {
         config.validate().context("invalid configuration")?;
-        let client = |timeout, max_retries| {
-            PointsClient::new(ClientConfig {
-                base_url: config.points_base_url.clone(),
-                public_key: config.public_key.clone(),
-                private_key: config.private_key.clone(),
-                timeout,
-                retry: RetryPolicy {
-                    max_retries,
-                    ..RetryPolicy::default()
-                },
-            })
-            .context("building the Points client")
-        };
-        let points = client(POINTS_TIMEOUT, POINTS_RETRIES)?;
-        let lookup = client(LOOKUP_TIMEOUT, 0)?;
+        let points = PointsClient::new(ClientConfig {
+            base_url: config.points_base_url.clone(),
+            public_key: config.public_key.clone(),
+            private_key: config.private_key.clone(),
+            timeout: POINTS_TIMEOUT,
+            retry: RetryPolicy {
+                max_retries: POINTS_RETRIES,
+                ..RetryPolicy::default()
+            },
+        })
+        .context("building the Points client")?;
+        // Shares the connections and the per-merchant earning lock with `points`.
+        let lookup = points
+            .with_timeout(LOOKUP_TIMEOUT)
+            .with_retry(RetryPolicy::none());
         let db = db::connect(&config.database_url).await?;
         let inbox_notify = Arc::new(Notify::new());
-        let worker = worker::spawn(db.clone(), inbox_notify.clone());
+        let worker = worker::spawn(db.clone(), inbox_notify.clone(), config.retention);
         let state = AppState {
             db,
             points,

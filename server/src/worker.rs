@@ -3,18 +3,23 @@
 //! Intake only stores (see [`crate::http::webhooks`]); this loop does the work, each delivery in
 //! its own transaction. It wakes when intake notifies it and also polls every second, so a row
 //! stored just before a crash is applied after the restart. A failed row is retried with
-//! back-off; nothing is dropped.
+//! back-off; nothing is dropped. Every row keeps what happened to it: `attempts`, and in
+//! `last_error` the failure (while retrying) or why it changed nothing (once processed).
+//!
+//! The same loop sweeps expired idempotency keys and rejected deliveries (see
+//! [`crate::config::Retention`]) every [`crate::config::Retention::sweep_interval`].
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use protocol::{WebhookEvent, WebhookPayload};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
+use crate::config::Retention;
 use crate::db::transitions::Source;
-use crate::db::{self, Pool, inbox};
+use crate::db::{self, Pool, idempotency, inbox, rejected};
 use crate::lifecycle::Observation;
 use crate::settle;
 
@@ -31,9 +36,9 @@ pub struct WorkerHandle {
 }
 
 /// Starts the worker on the current runtime.
-pub fn spawn(pool: Pool, notify: Arc<Notify>) -> WorkerHandle {
+pub fn spawn(pool: Pool, notify: Arc<Notify>, retention: Retention) -> WorkerHandle {
     let (stop, stopped) = watch::channel(false);
-    let task = tokio::spawn(run(pool, notify, stopped));
+    let task = tokio::spawn(run(pool, notify, retention, stopped));
     WorkerHandle { stop, task }
 }
 
@@ -46,8 +51,20 @@ impl WorkerHandle {
     }
 }
 
-async fn run(pool: Pool, notify: Arc<Notify>, mut stopped: watch::Receiver<bool>) {
+async fn run(
+    pool: Pool,
+    notify: Arc<Notify>,
+    retention: Retention,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let mut next_sweep = Instant::now();
     loop {
+        if Instant::now() >= next_sweep {
+            if let Err(e) = sweep(&pool, &retention).await {
+                tracing::error!(error = format!("{e:#}"), "retention sweep failed");
+            }
+            next_sweep = Instant::now() + retention.sweep_interval();
+        }
         if let Err(e) = drain(&pool).await {
             tracing::error!(error = format!("{e:#}"), "inbox worker pass failed");
         }
@@ -60,6 +77,38 @@ async fn run(pool: Pool, notify: Arc<Notify>, mut stopped: watch::Receiver<bool>
             break;
         }
     }
+}
+
+/// What one sweep deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Swept {
+    pub idempotency_keys: u64,
+    pub rejected_deliveries: u64,
+}
+
+/// Deletes idempotency keys and rejected deliveries older than `retention` allows. A key still
+/// held by a live request stays, whatever its age.
+pub async fn sweep(pool: &Pool, retention: &Retention) -> anyhow::Result<Swept> {
+    let now = db::now();
+    let swept = Swept {
+        idempotency_keys: idempotency::purge(
+            &**pool,
+            &db::before_now(retention.idempotency_keys),
+            &now,
+        )
+        .await
+        .context("deleting expired idempotency keys")?,
+        rejected_deliveries: rejected::purge(
+            &**pool,
+            &db::before_now(retention.rejected_deliveries),
+        )
+        .await
+        .context("deleting expired rejected deliveries")?,
+    };
+    if swept != Swept::default() {
+        tracing::info!(?swept, "expired rows deleted");
+    }
+    Ok(swept)
 }
 
 /// Applies every row that is due now; returns how many it looked at.

@@ -26,8 +26,13 @@ pub enum ClientError {
     /// 429 from the per-merchant lock.
     #[error("Points is busy with another request for this merchant")]
     RateLimited { retry_after: Option<Duration> },
+    /// 5xx (or any other unexpected status), with `Retry-After` if Points sent one.
     #[error("Points failed with HTTP {status}: {message}")]
-    Server { status: u16, message: String },
+    Server {
+        status: u16,
+        message: String,
+        retry_after: Option<Duration>,
+    },
     #[error("could not reach Points: {0}")]
     Network(String),
     /// The connection could not be opened: the request certainly never reached Points.
@@ -72,7 +77,32 @@ impl ClientError {
                 errors: body.errors.unwrap_or_default(),
             },
             429 => ClientError::RateLimited { retry_after },
-            _ => ClientError::Server { status, message },
+            _ => ClientError::Server {
+                status,
+                message,
+                retry_after,
+            },
+        }
+    }
+
+    /// How long Points asked us to wait (`Retry-After`), if it did.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            ClientError::RateLimited { retry_after } | ClientError::Server { retry_after, .. } => {
+                *retry_after
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether this is the 422 Points answers for a reused dedupe key (`order_number`,
+    /// `review_reference`): "The order number has already been taken." (API.md §12).
+    pub fn is_already_taken(&self, field: &str) -> bool {
+        match self {
+            ClientError::Validation { errors, .. } => errors
+                .get(field)
+                .is_some_and(|messages| messages.iter().any(|m| m.contains("already been taken"))),
+            _ => false,
         }
     }
 

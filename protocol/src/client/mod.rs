@@ -1,23 +1,42 @@
 //! The typed Points client (feature `client`).
 //!
-//! One request type per endpoint implements [`Endpoint`]; [`PointsClient::send`] adds the
-//! credentials the endpoint needs (the public key in the path for checkout, the private key in
-//! `x-api-key` for everything else, never both), reads the envelope and maps failures to
-//! [`ClientError`]. Retries follow an explicit [`RetryPolicy`].
+//! One request type per endpoint of API.md §3.0 implements [`Endpoint`];
+//! [`PointsClient::send`] adds the credentials the endpoint needs (the public key in the path
+//! for checkout, the private key in `x-api-key` for everything else, never both), reads the
+//! envelope and maps failures to [`ClientError`]. Retries follow an explicit [`RetryPolicy`].
+//!
+//! ```no_run
+//! # async fn run(client: protocol::client::PointsClient, uuid: protocol::OrderUuid) -> Result<(), protocol::client::ClientError> {
+//! use protocol::{Sar, client::Refund};
+//! let order = client.send(&Refund::partial(uuid, Sar::from_halalas(2500)).reason("One line returned")).await?;
+//! # Ok(()) }
+//! ```
+//!
+//! Earning calls (the three [`Endpoint::EARNING`] endpoints) are serialised per client: Points
+//! answers a concurrent earning for the same merchant with 429, so a client lets one through at
+//! a time. Clones of a client, and clients made with [`PointsClient::with_retry`] or
+//! [`PointsClient::with_timeout`], share that lock and the connection pool; use one client (or
+//! its clones) per merchant.
 
 mod endpoints;
 mod error;
 mod retry;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 
-pub use endpoints::{CreateCheckout, GetOrder};
+pub use endpoints::{
+    Authorize, Cancel, Capture, Complete, CreateCheckout, CreateWebhook, DeleteWebhook, Earning,
+    GetOrder, GetWebhook, ListWebhooks, ProductRating, Refund, ReplaceWebhook,
+    SetIntegrationStatus, StoreRating, UpdateShipping, UpdateWebhook,
+};
 pub use error::ClientError;
 pub use retry::RetryPolicy;
 
-use crate::{ApiKey, Envelope, ErrorEnvelope};
+use crate::{ApiKey, ErrorEnvelope};
 
 /// Which credential an endpoint authenticates with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,26 +57,42 @@ pub enum Method {
     Delete,
 }
 
-/// A Points endpoint: its method, path, body and the type of its `data`.
+/// A Points endpoint: its method, path, body and what its answer decodes to.
 pub trait Endpoint {
     type Output: DeserializeOwned;
     const METHOD: Method;
     const AUTH: Auth;
+    /// The earning endpoints: one in flight per merchant (API.md §2).
+    const EARNING: bool = false;
 
     /// The path after the base URL, starting with `/v1/`. For [`Auth::PublicKeyInPath`]
     /// endpoints it receives the public key.
     fn path(&self, public_key: &str) -> String;
 
     /// The JSON body, if any.
-    fn body(&self) -> Option<serde_json::Value> {
+    fn body(&self) -> Option<Value> {
         None
     }
 
-    /// Whether sending the request twice is harmless. Non-idempotent requests are retried only
-    /// when the first attempt certainly did not reach Points (connect errors) or Points says so
-    /// (429 from the lock).
+    /// Whether sending the request twice is harmless. Other requests are retried only when the
+    /// first attempt certainly did not take effect: the connection never opened, or 429.
     fn idempotent(&self) -> bool {
         matches!(Self::METHOD, Method::Get | Method::Put | Method::Delete)
+    }
+
+    /// The success envelope to the output; by default its `data` (absent reads as `null`).
+    fn decode(envelope: Value) -> Result<Self::Output, ClientError> {
+        let data = match envelope {
+            Value::Object(mut fields) => fields.remove("data").unwrap_or(Value::Null),
+            _ => Value::Null,
+        };
+        serde_json::from_value(data).map_err(|e| ClientError::Decode(e.to_string()))
+    }
+
+    /// A failure that means success for this endpoint; `retried` says an earlier attempt of
+    /// the same request may have reached Points (earning: "already taken" = already recorded).
+    fn recover(&self, _error: &ClientError, _retried: bool) -> Option<Self::Output> {
+        None
     }
 }
 
@@ -74,23 +109,29 @@ pub struct ClientConfig {
     pub retry: RetryPolicy,
 }
 
-/// A client for one merchant's keys.
+/// A client for one merchant's keys. Cheap to clone; clones share connections and the
+/// earning lock.
 #[derive(Debug, Clone)]
 pub struct PointsClient {
     http: reqwest::Client,
     base_url: String,
     public_key: String,
     private_key: ApiKey,
+    timeout: Duration,
     retry: RetryPolicy,
+    earning_lock: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl PointsClient {
     pub fn new(config: ClientConfig) -> Result<Self, ClientError> {
         let base = config.base_url.trim_end_matches('/');
         let base = base.strip_suffix("/v1").unwrap_or(base).to_owned();
-        url::Url::parse(&base).map_err(|e| ClientError::Config(format!("base_url: {e}")))?;
+        let parsed =
+            url::Url::parse(&base).map_err(|e| ClientError::Config(format!("base_url: {e}")))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(ClientError::Config("base_url must be http(s)".into()));
+        }
         let http = reqwest::Client::builder()
-            .timeout(config.timeout)
             .user_agent(concat!("points-kit/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ClientError::Config(e.to_string()))?;
@@ -99,27 +140,65 @@ impl PointsClient {
             base_url: base,
             public_key: config.public_key,
             private_key: config.private_key,
+            timeout: config.timeout,
             retry: config.retry,
+            earning_lock: Arc::new(tokio::sync::Mutex::new(())),
         })
     }
 
-    /// Sends `endpoint`, retrying as the policy allows, and returns its `data`.
+    /// The same client with another retry policy (sharing connections and the earning lock).
+    pub fn with_retry(&self, retry: RetryPolicy) -> Self {
+        PointsClient {
+            retry,
+            ..self.clone()
+        }
+    }
+
+    /// The same client with another per-attempt timeout.
+    pub fn with_timeout(&self, timeout: Duration) -> Self {
+        PointsClient {
+            timeout,
+            ..self.clone()
+        }
+    }
+
+    /// Sends `endpoint`, retrying as the policy allows, and returns its output.
     pub async fn send<E: Endpoint>(&self, endpoint: &E) -> Result<E::Output, ClientError> {
+        self.send_inner(endpoint, false).await
+    }
+
+    /// [`send`](Self::send) for a request that may have reached Points before (an outbox
+    /// retrying after a crash or a lost answer): the endpoint's "already done" answer counts
+    /// as success from the first attempt, e.g. [`crate::Earned::AlreadyRecorded`].
+    pub async fn resend<E: Endpoint>(&self, endpoint: &E) -> Result<E::Output, ClientError> {
+        self.send_inner(endpoint, true).await
+    }
+
+    async fn send_inner<E: Endpoint>(
+        &self,
+        endpoint: &E,
+        sent_before: bool,
+    ) -> Result<E::Output, ClientError> {
+        // Held across the retries too: one earning call in flight per merchant.
+        let _earning = match E::EARNING {
+            true => Some(self.earning_lock.lock().await),
+            false => None,
+        };
         let mut attempt = 0;
         loop {
-            let result = self.send_once(endpoint).await;
-            let retry = match &result {
-                Err(error) => self.retry.delay_for(attempt, error, endpoint.idempotent()),
-                Ok(_) => None,
+            let error = match self.send_once(endpoint).await {
+                Ok(output) => return Ok(output),
+                Err(error) => error,
             };
-            match retry {
-                Some(delay) => {
-                    tracing::debug!(attempt, ?delay, path = %endpoint.path("{publicKey}"), "retrying Points call");
-                    tokio::time::sleep(delay).await;
-                    attempt += 1;
-                }
-                None => return result,
+            if let Some(output) = endpoint.recover(&error, sent_before || attempt > 0) {
+                return Ok(output);
             }
+            let Some(delay) = self.retry.delay_for(attempt, &error, endpoint.idempotent()) else {
+                return Err(error);
+            };
+            tracing::debug!(attempt, ?delay, %error, path = %endpoint.path("{publicKey}"), "retrying Points call");
+            tokio::time::sleep(delay).await;
+            attempt += 1;
         }
     }
 
@@ -135,6 +214,7 @@ impl PointsClient {
         let mut request = self
             .http
             .request(method, url)
+            .timeout(self.timeout)
             .header("accept", "application/json");
         if E::AUTH == Auth::PrivateKey {
             request = request.header("x-api-key", self.private_key.expose());
@@ -155,9 +235,9 @@ impl PointsClient {
             .await
             .map_err(ClientError::from_transport)?;
         if status.is_success() {
-            let envelope: Envelope<E::Output> =
+            let envelope: Value =
                 serde_json::from_slice(&bytes).map_err(|e| ClientError::Decode(format!("{e}")))?;
-            return Ok(envelope.data);
+            return E::decode(envelope);
         }
         let error: ErrorEnvelope = serde_json::from_slice(&bytes).unwrap_or_else(|_| {
             ErrorEnvelope::new(
@@ -177,7 +257,7 @@ impl PointsClient {
 
 /// Reads the envelope's `data` from a raw success body; for callers holding bytes already.
 pub fn decode_data<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ClientError> {
-    serde_json::from_slice::<Envelope<T>>(bytes)
+    serde_json::from_slice::<crate::Envelope<T>>(bytes)
         .map(|e| e.data)
         .map_err(|e| ClientError::Decode(e.to_string()))
 }

@@ -1,5 +1,5 @@
-//! Retry strategy: exponential back-off with jitter on 429, 5xx and timeouts, honouring a
-//! numeric `Retry-After` (API.md §10).
+//! Retry strategy: exponential back-off with jitter on 429, 5xx, timeouts and network errors,
+//! honouring a numeric `Retry-After` (API.md §10) on 429 and 5xx, capped at `max_delay`.
 
 use std::time::Duration;
 
@@ -54,11 +54,8 @@ impl RetryPolicy {
         if !safe {
             return None;
         }
-        if let ClientError::RateLimited {
-            retry_after: Some(wait),
-        } = error
-        {
-            return Some((*wait).min(self.max_delay));
+        if let Some(wait) = error.retry_after() {
+            return Some(wait.min(self.max_delay));
         }
         let exponential = self
             .base_delay
@@ -106,6 +103,71 @@ mod tests {
                 .delay_for(0, &ClientError::Connect("refused".into()), false)
                 .is_some()
         );
+    }
+
+    #[test]
+    fn a_non_idempotent_request_is_retried_only_when_it_cannot_have_taken_effect() {
+        let policy = RetryPolicy::default();
+        let server = ClientError::Server {
+            status: 500,
+            message: String::new(),
+            retry_after: None,
+        };
+        assert_eq!(policy.delay_for(0, &server, false), None);
+        assert!(policy.delay_for(0, &server, true).is_some());
+        assert_eq!(
+            policy.delay_for(0, &ClientError::Network("reset".into()), false),
+            None
+        );
+        let locked = ClientError::RateLimited { retry_after: None };
+        assert!(policy.delay_for(0, &locked, false).is_some());
+        for error in [
+            ClientError::Auth("x".into()),
+            ClientError::Forbidden("x".into()),
+            ClientError::BadRequest("x".into()),
+            ClientError::Decode("x".into()),
+        ] {
+            assert_eq!(policy.delay_for(0, &error, true), None, "{error}");
+        }
+    }
+
+    #[test]
+    fn jitter_spreads_delays_and_caps_hold() {
+        let policy = RetryPolicy {
+            max_retries: 20,
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_millis(400),
+        };
+        let delays: std::collections::HashSet<_> = (0..20)
+            .filter_map(|_| policy.delay_for(1, &ClientError::Timeout, true))
+            .collect();
+        assert!(delays.len() > 1, "jitter varies the delay: {delays:?}");
+        let late = policy
+            .delay_for(15, &ClientError::Timeout, true)
+            .expect("retries left");
+        assert!(late <= Duration::from_millis(400), "{late:?}");
+        assert_eq!(
+            RetryPolicy::none().delay_for(0, &ClientError::Timeout, true),
+            None
+        );
+    }
+
+    #[test]
+    fn honours_retry_after_on_5xx_too_but_not_beyond_the_cap() {
+        let policy = RetryPolicy::default();
+        let error = ClientError::Server {
+            status: 503,
+            message: String::new(),
+            retry_after: Some(Duration::from_secs(1)),
+        };
+        assert_eq!(
+            policy.delay_for(0, &error, true),
+            Some(Duration::from_secs(1))
+        );
+        let long = ClientError::RateLimited {
+            retry_after: Some(Duration::from_secs(3600)),
+        };
+        assert_eq!(policy.delay_for(0, &long, true), Some(policy.max_delay));
     }
 
     #[test]

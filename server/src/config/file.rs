@@ -24,6 +24,8 @@ pub(super) struct FileConfig {
     public_url: Option<String>,
     pub(super) return_path: Option<String>,
     catalog: Option<String>,
+    pub(super) idempotency_key_retention: Option<String>,
+    pub(super) rejected_retention: Option<String>,
 }
 
 /// Secrets that may be given directly or as a file; a layer that sets either form replaces
@@ -77,6 +79,11 @@ pub fn layered(
             ("POINTS_PUBLIC_URL", parsed.public_url),
             ("POINTS_RETURN_PATH", parsed.return_path),
             ("POINTS_CATALOG", parsed.catalog.map(relative)),
+            (
+                "POINTS_IDEMPOTENCY_KEY_RETENTION",
+                parsed.idempotency_key_retention,
+            ),
+            ("POINTS_REJECTED_RETENTION", parsed.rejected_retention),
         ];
         file.extend(
             entries

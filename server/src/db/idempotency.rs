@@ -112,3 +112,21 @@ pub async fn release(db: impl AnyExecutor<'_>, key: &str) -> Result<(), sqlx::Er
         .await?;
     Ok(())
 }
+
+/// Deletes keys created before `created_before` that nobody holds (a live holder keeps its
+/// key whatever its age); how many went.
+pub async fn purge(
+    db: impl AnyExecutor<'_>,
+    created_before: &str,
+    now: &str,
+) -> Result<u64, sqlx::Error> {
+    let result = sqlx::query(
+        "DELETE FROM idempotency_keys
+         WHERE created_at < $1 AND (locked_until IS NULL OR locked_until <= $2)",
+    )
+    .bind(created_before)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(result.rows_affected())
+}

@@ -28,3 +28,12 @@ pub async fn insert(
     .await?;
     Ok(())
 }
+
+/// Deletes rejected deliveries received before `received_before`; how many went.
+pub async fn purge(db: impl AnyExecutor<'_>, received_before: &str) -> Result<u64, sqlx::Error> {
+    let result = sqlx::query("DELETE FROM webhook_rejected WHERE received_at < $1")
+        .bind(received_before)
+        .execute(db)
+        .await?;
+    Ok(result.rows_affected())
+}

@@ -44,7 +44,8 @@ pub struct VerifiedBody {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Delivery {
     pub event: WebhookEvent,
-    /// `order.id`, or `merchant:<timestamp>` for events without an order.
+    /// `order.id` (with `@<timestamp>` for repeatable events), or `merchant:<timestamp>` for
+    /// events without an order.
     pub key: String,
     pub order_number: Option<String>,
     pub body: String,
@@ -198,7 +199,13 @@ fn parse(headers: &HeaderMap, body: &[u8]) -> Result<Delivery, ApiError> {
         let order = payload
             .order
             .ok_or_else(|| bad(format!("{name} event without order.id")))?;
-        (order.id.to_string(), Some(order.order_number.to_string()))
+        let key = match (is_repeatable(&event), payload.timestamp.as_deref()) {
+            // A second partial refund or shipping update is a new event for the same
+            // `(order.id, event)`: its time tells it apart from a retry of the first.
+            (true, Some(timestamp)) => format!("{}@{}", order.id, timestamp.trim()),
+            _ => order.id.to_string(),
+        };
+        (key, Some(order.order_number.to_string()))
     } else {
         // Merchant-level and unknown events are stored and ignored, whatever their shape
         // (API.md §12), so a new event name never turns into failed deliveries.
@@ -224,6 +231,18 @@ fn is_order_event(event: &WebhookEvent) -> bool {
             | WebhookEvent::Refunded
             | WebhookEvent::AutoRefunded
             | WebhookEvent::ShippingStatusUpdated
+    )
+}
+
+/// Events Points may send more than once per order with different content: `refunded` (one
+/// per partial refund) and `shipping_status_updated` (one per call). Deduping them on
+/// `(order.id, event)` alone would drop the second refund. Their key adds the event time, the
+/// same on every retry (API.md §12); should a retry ever carry another time, the row is applied
+/// twice, which [`crate::lifecycle::apply`] makes harmless.
+fn is_repeatable(event: &WebhookEvent) -> bool {
+    matches!(
+        event,
+        WebhookEvent::Refunded | WebhookEvent::ShippingStatusUpdated
     )
 }
 
@@ -330,6 +349,26 @@ mod tests {
         assert!(parse(&headers, APPROVED.as_bytes()).is_err());
         headers.insert(EVENT_HEADER, HeaderValue::from_static("approved"));
         assert!(parse(&headers, APPROVED.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn repeatable_events_add_their_time_to_the_key() {
+        let refund = |timestamp: &str| {
+            let body = APPROVED.replace(r#""event":"approved""#, r#""event":"refunded""#);
+            format!(r#"{},"timestamp":"{timestamp}"}}"#, &body[..body.len() - 1])
+        };
+        let first =
+            parse(&HeaderMap::new(), refund("2026-04-18T10:05:12Z").as_bytes()).expect("valid");
+        let retry =
+            parse(&HeaderMap::new(), refund("2026-04-18T10:05:12Z").as_bytes()).expect("valid");
+        let second =
+            parse(&HeaderMap::new(), refund("2026-04-18T11:00:00Z").as_bytes()).expect("valid");
+        assert_eq!(
+            first.key,
+            "550e8400-e29b-41d4-a716-446655440000@2026-04-18T10:05:12Z"
+        );
+        assert_eq!(first.key, retry.key);
+        assert_ne!(first.key, second.key);
     }
 
     #[test]

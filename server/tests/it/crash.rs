@@ -12,21 +12,18 @@ use sqlx::any::AnyPoolOptions;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
-use crate::helpers::{
-    CATALOG, FakePoints, PRIVATE_KEY, PUBLIC_KEY, PUBLIC_URL, TempDir, eventually, new_uuid,
-    order_event,
-};
+use crate::helpers::{CATALOG, PUBLIC_URL, TempDir, TestPoints, eventually, new_uuid, order_event};
 
 const SECRET: &str = "crash-test-webhook-secret";
 
 /// The binary on `database_url`, and its address once it listens.
-async fn start_server(dir: &Path, points: &FakePoints) -> (Child, String) {
+async fn start_server(dir: &Path, points: &TestPoints) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_points-server"))
         .env_clear()
         .env("RUST_LOG", "info")
         .env("POINTS_BASE_URL", &points.base_url)
-        .env("POINTS_PUBLIC_KEY", PUBLIC_KEY)
-        .env("POINTS_PRIVATE_KEY", PRIVATE_KEY)
+        .env("POINTS_PUBLIC_KEY", &points.public_key)
+        .env("POINTS_PRIVATE_KEY", &points.private_key)
         .env("POINTS_WEBHOOK_SECRET", SECRET)
         .env("POINTS_PUBLIC_URL", PUBLIC_URL)
         .env("POINTS_CATALOG", dir.join("catalog.json"))
@@ -84,7 +81,7 @@ async fn acknowledged_webhooks_survive_a_sigkill_and_apply_exactly_once() {
     // Arrange: a server process with orders waiting for their webhooks.
     let dir = TempDir::new();
     std::fs::write(dir.path().join("catalog.json"), CATALOG).expect("catalog");
-    let points = FakePoints::spawn().await;
+    let points = TestPoints::spawn().await;
     let http = reqwest::Client::new();
     let (mut first, address) = start_server(dir.path(), &points).await;
     let mut events = Vec::new();

@@ -5,7 +5,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use sqlx::Row;
 
-use crate::helpers::{Answer, spawn_app};
+use crate::helpers::spawn_app;
 
 fn cart(quantity: u32) -> Value {
     json!({"items":[{"sku":"oud-50","quantity":quantity}],"lang":"en"})
@@ -29,6 +29,13 @@ async fn the_same_key_and_body_answer_the_same_order_without_a_second_session() 
     assert!(first["checkout_url"].is_string());
     assert_eq!(app.points.received().len(), 1);
     assert_eq!(app.count("orders").await, 1);
+    let order_number = first["order_number"].as_str().expect("number");
+    let sessions = &app.points.order(order_number).await["sessions"];
+    assert_eq!(
+        sessions.as_array().map(Vec::len),
+        Some(1),
+        "one Points session"
+    );
 }
 
 #[tokio::test]
@@ -76,7 +83,7 @@ async fn different_keys_are_different_checkouts() {
 async fn a_concurrent_double_click_makes_one_points_call() {
     // Arrange: Points is slow, so the second click arrives while the first is in flight.
     let app = spawn_app().await;
-    app.points.delay_checkout(Duration::from_millis(400));
+    app.points.slow_checkout(400).await;
 
     // Act
     let body = cart(1);
@@ -93,13 +100,20 @@ async fn a_concurrent_double_click_makes_one_points_call() {
     assert_eq!(first, second);
     assert_eq!(app.points.received().len(), 1);
     assert_eq!(app.count("orders").await, 1);
+    let order_number = first["order_number"].as_str().expect("number");
+    let sessions = &app.points.order(order_number).await["sessions"];
+    assert_eq!(
+        sessions.as_array().map(Vec::len),
+        Some(1),
+        "one Points session"
+    );
 }
 
 #[tokio::test]
 async fn a_retry_after_points_failed_reuses_the_same_order() {
     // Arrange: the first attempt fails at Points after the order was stored.
     let app = spawn_app().await;
-    app.points.answer_with(Answer::Status(422));
+    app.points.fail_checkouts(422, 1).await;
     let failed = app.post_checkout_with_key("retry-me", &cart(1)).await;
     assert_eq!(failed.status(), 502);
     let stored: String = sqlx::query("SELECT order_number FROM orders")
@@ -109,7 +123,7 @@ async fn a_retry_after_points_failed_reuses_the_same_order() {
         .get("order_number");
 
     // Act
-    app.points.answer_with(Answer::Session);
+    app.points.clear_faults().await;
     let retried = app.post_checkout_with_key("retry-me", &cart(1)).await;
 
     // Assert: the same order, now with a session; Points saw the same order number twice.

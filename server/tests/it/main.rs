@@ -1,5 +1,6 @@
 //! Integration tests: the real server over HTTP on 127.0.0.1, a fresh SQLite file per test (a
-//! fresh Postgres database in `postgres`), and a fake Points that records what it receives.
+//! fresh Postgres database in `postgres`), and the real sandbox in-process as Points, with a
+//! merchant per test.
 
 mod checkout;
 mod crash;
@@ -7,5 +8,7 @@ mod helpers;
 mod idempotency;
 mod orders;
 mod postgres;
+mod retention;
 mod return_page;
+mod shutdown;
 mod webhooks;

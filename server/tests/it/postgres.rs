@@ -5,14 +5,11 @@
 //!
 //! `POINTS_TEST_DATABASE=postgres cargo test -p server` runs the whole suite on Postgres.
 
-use std::time::Duration;
-
 use serde_json::{Value, json};
 use sqlx::Row;
 
 use crate::helpers::{
-    FakePoints, FreshDatabase, Options, TestApp, eventually, new_uuid, order_event, order_resource,
-    spawn_app_with,
+    FreshDatabase, Options, TestApp, TestPoints, eventually, new_uuid, order_event, spawn_app_with,
 };
 
 async fn spawn_on(database: &FreshDatabase) -> TestApp {
@@ -84,7 +81,7 @@ async fn postgres_idempotent_checkout_and_verified_lookup() {
         return;
     };
     let app = spawn_on(&database).await;
-    app.points.delay_checkout(Duration::from_millis(300));
+    app.points.slow_checkout(300).await;
     let cart = json!({"items":[{"sku":"oud-50","quantity":1}]});
 
     let (first, second) = tokio::join!(
@@ -101,9 +98,8 @@ async fn postgres_idempotent_checkout_and_verified_lookup() {
     assert_eq!(conflict.status(), 409);
 
     let order_number = first["order_number"].as_str().expect("number").to_owned();
-    let uuid = new_uuid();
-    app.points
-        .put_order(order_resource(&uuid, &order_number, "approved", 2));
+    app.points.approve(&order_number).await;
+    let uuid = app.points.uuid_of(&order_number).await;
     let body = app
         .get_order_with(&order_number, &format!("uuid={uuid}"))
         .await;
@@ -116,7 +112,7 @@ async fn two_instances_on_one_postgres_apply_a_storm_exactly_once() {
     let Some(database) = FreshDatabase::create().await else {
         return;
     };
-    let points = FakePoints::spawn().await;
+    let points = TestPoints::spawn().await;
     let a = spawn_app_with(Options {
         database_url: Some(database.url.clone()),
         points: Some(points.clone()),

@@ -1,7 +1,9 @@
 use serde_json::{Value, json};
 use sqlx::Row;
 
-use crate::helpers::{Options, eventually, new_uuid, order_event, spawn_app, spawn_app_with};
+use crate::helpers::{
+    Options, WebhookSecretChoice, eventually, new_uuid, order_event, spawn_app, spawn_app_with,
+};
 
 #[tokio::test]
 async fn missing_secret_is_401_and_stores_nothing() {
@@ -341,4 +343,143 @@ async fn a_row_stored_without_a_wake_up_is_still_applied() {
         (app.order_state(&order_number).await == "confirmed").then_some(())
     })
     .await;
+}
+
+#[tokio::test]
+async fn a_delivery_from_points_confirms_the_order() {
+    // Arrange: the sandbox delivers this merchant's events to the server, with its secret.
+    let app = spawn_app_with(Options {
+        points_delivers_with: Some(WebhookSecretChoice::Current),
+        ..Options::default()
+    })
+    .await;
+    let order_number = app.checkout_one_oud().await;
+
+    // Act: the shopper pays on the hosted page.
+    app.points.approve(&order_number).await;
+
+    // Assert
+    let body: Value = eventually("Points' webhook to confirm the order", || async {
+        let body: Value = app.get_order(&order_number).await.json().await.ok()?;
+        (body["state"] == "confirmed").then_some(body)
+    })
+    .await;
+    let uuid = app.points.uuid_of(&order_number).await;
+    assert_eq!(body["points_uuid"], uuid.as_str());
+    let row = sqlx::query("SELECT event, order_uuid, attempts FROM webhook_inbox")
+        .fetch_one(&app.db)
+        .await
+        .expect("the delivery is in the inbox");
+    assert_eq!(row.get::<String, _>("event"), "approved");
+    assert_eq!(row.get::<String, _>("order_uuid"), uuid);
+    assert_eq!(row.get::<i64, _>("attempts"), 1);
+    assert!(
+        app.points.lookups().is_empty(),
+        "the webhook needed no lookup"
+    );
+}
+
+#[tokio::test]
+async fn points_still_sending_the_previous_secret_is_accepted_during_a_rotation() {
+    let app = spawn_app_with(Options {
+        previous_webhook_secret: Some(format!("old{}", uuid::Uuid::new_v4().simple())),
+        points_delivers_with: Some(WebhookSecretChoice::Previous),
+        ..Options::default()
+    })
+    .await;
+    let order_number = app.checkout_one_oud().await;
+
+    app.points.approve(&order_number).await;
+
+    eventually("the delivery with the old secret to apply", || async {
+        (app.order_state(&order_number).await == "confirmed").then_some(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn points_delivering_the_same_event_twice_changes_the_order_once() {
+    // Arrange: the sandbox duplicates the next notification, as Points may.
+    let app = spawn_app_with(Options {
+        points_delivers_with: Some(WebhookSecretChoice::Current),
+        ..Options::default()
+    })
+    .await;
+    let order_number = app.checkout_one_oud().await;
+    app.points
+        .control(
+            reqwest::Method::POST,
+            "/_sandbox/webhook-faults",
+            &json!({"fault": "duplicate", "count": 1}),
+        )
+        .await;
+
+    // Act
+    app.points.approve(&order_number).await;
+
+    // Assert: both copies reached the server and were acknowledged; one row, one change.
+    let uuid = app.points.uuid_of(&order_number).await;
+    eventually("both copies to be acknowledged", || async {
+        let log = app
+            .points
+            .control(reqwest::Method::GET, "/_sandbox/deliveries", &Value::Null)
+            .await;
+        let acked = log.as_array().map_or(0, |all| {
+            all.iter()
+                .filter(|d| d["order_uuid"] == uuid.as_str() && d["success"] == true)
+                .count()
+        });
+        (acked >= 2).then_some(())
+    })
+    .await;
+    app.wait_for_inbox_drained().await;
+    assert_eq!(app.inbox_count().await, 1);
+    assert_eq!(app.count("order_transitions").await, 1);
+    assert_eq!(app.order_state(&order_number).await, "confirmed");
+}
+
+#[tokio::test]
+async fn a_partial_then_a_full_refund_from_points_both_apply() {
+    // Arrange: a paid order whose webhooks Points delivers.
+    let app = spawn_app_with(Options {
+        points_delivers_with: Some(WebhookSecretChoice::Current),
+        ..Options::default()
+    })
+    .await;
+    let order_number = app.checkout_one_oud().await;
+    app.points.approve(&order_number).await;
+    eventually("the approval", || async {
+        (app.order_state(&order_number).await == "confirmed").then_some(())
+    })
+    .await;
+    let uuid = protocol::OrderUuid::parse(&app.points.uuid_of(&order_number).await).expect("uuid");
+    let back_office = app.points.client();
+    let status = || async {
+        let body: Value = app.get_order(&order_number).await.json().await.ok()?;
+        body["order_status"].as_str().map(str::to_owned)
+    };
+
+    // Act: two refunds, two `refunded` events for the same order.
+    back_office
+        .send(&protocol::client::Refund::partial(
+            uuid.clone(),
+            protocol::Sar::from_halalas(5000),
+        ))
+        .await
+        .expect("partial refund");
+    eventually("the partial refund", || async {
+        (status().await.as_deref() == Some("partially_refunded")).then_some(())
+    })
+    .await;
+    back_office
+        .send(&protocol::client::Refund::full(uuid))
+        .await
+        .expect("refund the rest");
+
+    // Assert: the second is not mistaken for a retry of the first.
+    eventually("the full refund", || async {
+        (status().await.as_deref() == Some("fully_refunded")).then_some(())
+    })
+    .await;
+    assert_eq!(app.count("webhook_inbox WHERE event = 'refunded'").await, 2);
 }

@@ -1,0 +1,252 @@
+//! The configuration loader: layers, secrets from files, production refusals, retention.
+
+use std::collections::HashMap;
+
+use super::*;
+
+fn env_with(catalog: &std::path::Path, extra: &[(&str, &str)]) -> HashMap<String, String> {
+    let mut env: HashMap<String, String> = [
+        ("POINTS_BASE_URL", "http://127.0.0.1:9/api"),
+        ("POINTS_PUBLIC_KEY", "pk_test"),
+        ("POINTS_PRIVATE_KEY", "sk_test"),
+        ("POINTS_WEBHOOK_SECRET", "whsec"),
+        ("POINTS_PUBLIC_URL", "https://shop.example"),
+    ]
+    .into_iter()
+    .chain(extra.iter().copied())
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    env.insert("POINTS_CATALOG".into(), catalog.display().to_string());
+    env
+}
+
+fn catalog_file() -> std::path::PathBuf {
+    let path = std::env::temp_dir().join(format!("pk-catalog-{}.json", uuid::Uuid::new_v4()));
+    std::fs::write(
+        &path,
+        r#"{"products":[{"sku":"a","name":{"ar":"أ","en":"A"},"price":"1"}]}"#,
+    )
+    .expect("write catalog");
+    path
+}
+
+#[test]
+fn reads_the_environment_with_defaults() {
+    let path = catalog_file();
+    let env = env_with(&path, &[]);
+    let config = Config::from_lookup(|k| env.get(k).cloned()).expect("valid config");
+    assert_eq!(config.database_url, DEFAULT_DATABASE_URL);
+    assert_eq!(config.return_path, "/return.html");
+    let number = OrderNumber::parse("PK-1").expect("valid");
+    assert_eq!(
+        config.callback_url(&number).expect("url").as_str(),
+        "https://shop.example/return.html?ref=PK-1"
+    );
+    assert!(!format!("{config:?}").contains("sk_test"));
+    let _ = std::fs::remove_file(path);
+}
+
+#[test]
+fn debug_hides_a_database_password() {
+    let path = catalog_file();
+    let env = env_with(
+        &path,
+        &[("DATABASE_URL", "postgres://app:hunter2@db:5432/shop")],
+    );
+    let config = Config::from_lookup(|k| env.get(k).cloned()).expect("valid config");
+    let debug = format!("{config:?}");
+    assert!(!debug.contains("hunter2"), "{debug}");
+    assert!(debug.contains("postgres://app:"), "{debug}");
+    let _ = std::fs::remove_file(path);
+}
+
+#[test]
+fn rejects_missing_and_ambiguous_secrets() {
+    let path = catalog_file();
+    let mut env = env_with(&path, &[("POINTS_PRIVATE_KEY_FILE", "/nonexistent")]);
+    assert!(Config::from_lookup(|k| env.get(k).cloned()).is_err());
+    env.remove("POINTS_PRIVATE_KEY");
+    env.remove("POINTS_PRIVATE_KEY_FILE");
+    assert!(Config::from_lookup(|k| env.get(k).cloned()).is_err());
+    let _ = std::fs::remove_file(path);
+}
+
+#[test]
+fn reads_a_previous_webhook_secret_from_a_file() {
+    let path = catalog_file();
+    let secret_file = path.with_extension("secret");
+    std::fs::write(&secret_file, "old-secret\n").expect("write secret");
+    let file = secret_file.display().to_string();
+    let env = env_with(&path, &[("POINTS_WEBHOOK_SECRET_PREVIOUS_FILE", &file)]);
+    let config = Config::from_lookup(|k| env.get(k).cloned()).expect("valid config");
+    let secrets: Vec<_> = config
+        .webhook_secrets()
+        .iter()
+        .map(|s| s.expose())
+        .collect();
+    assert_eq!(secrets, ["whsec", "old-secret"]);
+    let _ = std::fs::remove_file(secret_file);
+    let _ = std::fs::remove_file(path);
+}
+
+#[test]
+fn production_mode_names_what_it_refuses() {
+    let path = catalog_file();
+    let check = |extra: &[(&str, &str)], expect: Option<&str>| {
+        let mut all = vec![("POINTS_MODE", "production")];
+        all.extend_from_slice(extra);
+        let env = env_with(&path, &all);
+        let result = Config::from_lookup(|k| env.get(k).cloned());
+        match (result, expect) {
+            (Ok(_), None) => {}
+            (Err(e), Some(text)) => {
+                assert!(format!("{e:#}").contains(text), "{extra:?}: {e:#}");
+            }
+            (result, _) => panic!("{extra:?}: unexpected {:?}", result.map(|_| ())),
+        }
+    };
+    let real = ("POINTS_BASE_URL", "https://business.papp.sa/api");
+    check(&[real], None);
+    check(
+        &[("POINTS_BASE_URL", "https://sandbox.papp.sa/api/v1")],
+        Some("sandbox"),
+    );
+    check(
+        &[("POINTS_BASE_URL", "http://127.0.0.1:4000/api")],
+        Some("local"),
+    );
+    check(
+        &[("POINTS_BASE_URL", "https://localhost/api")],
+        Some("local"),
+    );
+    check(
+        &[("POINTS_BASE_URL", "http://business.papp.sa/api")],
+        Some("https://"),
+    );
+    check(
+        &[real, ("POINTS_PUBLIC_URL", "http://shop.example")],
+        Some("public URL"),
+    );
+    check(
+        &[real, ("POINTS_PRIVATE_KEY", "")],
+        Some("POINTS_PRIVATE_KEY"),
+    );
+    check(&[("POINTS_MODE", "staging")], Some("POINTS_MODE"));
+    let _ = std::fs::remove_file(path);
+}
+
+#[test]
+fn the_environment_overrides_the_file_which_overrides_defaults() {
+    let catalog = catalog_file();
+    let dir = catalog.parent().expect("dir").to_path_buf();
+    let config_path = dir.join(format!("pk-config-{}.toml", uuid::Uuid::new_v4()));
+    let secret_name = format!("pk-secret-{}", uuid::Uuid::new_v4());
+    std::fs::write(dir.join(&secret_name), "from-file-secret").expect("secret file");
+    std::fs::write(
+        &config_path,
+        format!(
+            r#"
+            base_url = "http://127.0.0.1:9/api"
+            public_key = "pk_file"
+            private_key = "sk_file"
+            webhook_secret_file = "{secret_name}"
+            public_url = "https://file.example"
+            return_path = "/from-file.html"
+            catalog = "{}"
+            "#,
+            catalog.file_name().expect("name").to_string_lossy()
+        ),
+    )
+    .expect("config file");
+    let env: HashMap<String, String> = [
+        ("POINTS_CONFIG", config_path.display().to_string()),
+        ("POINTS_PUBLIC_URL", "https://env.example".to_owned()),
+        (
+            "POINTS_PRIVATE_KEY_FILE",
+            dir.join(&secret_name).display().to_string(),
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    let lookup = layered(|k| env.get(k).cloned()).expect("layered");
+    let config = Config::from_lookup(lookup).expect("valid config");
+    assert_eq!(config.public_url, "https://env.example", "env beats file");
+    assert_eq!(config.return_path, "/from-file.html", "file beats default");
+    assert_eq!(config.database_url, DEFAULT_DATABASE_URL, "default");
+    assert_eq!(config.public_key, "pk_file");
+    assert_eq!(
+        config.webhook_secret.expose(),
+        "from-file-secret",
+        "relative _file"
+    );
+    // The env's POINTS_PRIVATE_KEY_FILE replaced the file's `private_key` without conflict.
+    assert_eq!(config.private_key.expose(), "from-file-secret");
+    for path in [config_path, dir.join(secret_name), catalog] {
+        let _ = std::fs::remove_file(path);
+    }
+}
+
+#[test]
+fn unknown_file_keys_are_refused_and_the_default_file_is_valid() {
+    let path = std::env::temp_dir().join(format!("pk-config-{}.toml", uuid::Uuid::new_v4()));
+    std::fs::write(&path, "privat_key = \"typo\"\n").expect("write");
+    let env = HashMap::from([("POINTS_CONFIG".to_owned(), path.display().to_string())]);
+    let error = layered(|k| env.get(k).cloned()).err().expect("refused");
+    assert!(format!("{error:#}").contains("privat_key"), "{error:#}");
+    let _ = std::fs::remove_file(path);
+
+    let default: FileConfig =
+        toml::from_str(include_str!("../../config.default.toml")).expect("default file parses");
+    assert_eq!(default.mode.as_deref(), Some("development"));
+    assert_eq!(default.database_url.as_deref(), Some(DEFAULT_DATABASE_URL));
+    assert_eq!(default.listen_addr.as_deref(), Some(DEFAULT_SERVER_ADDR));
+    assert_eq!(default.return_path.as_deref(), Some(DEFAULT_RETURN_PATH));
+    let keys = default
+        .idempotency_key_retention
+        .as_deref()
+        .expect("documented");
+    let rejected = default.rejected_retention.as_deref().expect("documented");
+    assert_eq!(
+        Retention {
+            idempotency_keys: parse_duration(keys).expect("valid"),
+            rejected_deliveries: parse_duration(rejected).expect("valid"),
+        },
+        Retention::default()
+    );
+}
+
+#[test]
+fn retention_comes_from_the_environment_and_refuses_nonsense() {
+    let path = catalog_file();
+    let env = env_with(
+        &path,
+        &[
+            ("POINTS_IDEMPOTENCY_KEY_RETENTION", "2h"),
+            ("POINTS_REJECTED_RETENTION", "7d"),
+        ],
+    );
+    let config = Config::from_lookup(|k| env.get(k).cloned()).expect("valid config");
+    assert_eq!(config.retention.idempotency_keys.as_secs(), 7200);
+    assert_eq!(config.retention.rejected_deliveries.as_secs(), 7 * 86_400);
+    for bad in ["0s", "soon", "12"] {
+        let env = env_with(&path, &[("POINTS_REJECTED_RETENTION", bad)]);
+        let Err(error) = Config::from_lookup(|k| env.get(k).cloned()) else {
+            panic!("{bad} was accepted");
+        };
+        assert!(
+            format!("{error:#}").contains("RETENTION")
+                || format!("{error:#}").contains("retention"),
+            "{bad}: {error:#}"
+        );
+    }
+    let _ = std::fs::remove_file(path);
+}
+
+#[test]
+fn rejects_a_public_url_that_is_not_http() {
+    let path = catalog_file();
+    let env = env_with(&path, &[("POINTS_PUBLIC_URL", "javascript:alert(1)")]);
+    assert!(Config::from_lookup(|k| env.get(k).cloned()).is_err());
+    let _ = std::fs::remove_file(path);
+}
