@@ -12,7 +12,7 @@ async fn create_show_update_and_delete_a_webhook() {
     let (status, created) = app
         .post_api(
             "/webhooks",
-            &json!({ "name": "Orders", "url": "https://shop.example/points/hook" }),
+            &json!({ "name": "Orders", "url": "https://127.0.0.1:9/points/hook" }),
         )
         .await;
     assert_eq!(status, 200, "{created}");
@@ -33,11 +33,11 @@ async fn create_show_update_and_delete_a_webhook() {
             PRIVATE_KEY,
             Method::PUT,
             &format!("/webhooks/{uuid}"),
-            Some(&json!({ "url": "https://shop.example/v2" })),
+            Some(&json!({ "url": "https://127.0.0.1:9/v2" })),
         )
         .await;
     assert_eq!(put, 200, "{body}");
-    assert_eq!(body["data"]["url"], "https://shop.example/v2");
+    assert_eq!(body["data"]["url"], "https://127.0.0.1:9/v2");
     assert_eq!(body["data"]["name"], "Orders");
     let (patch, body) = app
         .call_as(
@@ -81,7 +81,7 @@ async fn create_show_update_and_delete_a_webhook() {
 #[tokio::test]
 async fn a_duplicate_url_is_a_400_and_bad_bodies_422() {
     let app = spawn_sandbox().await;
-    let body = json!({ "name": "A", "url": "https://shop.example/hook" });
+    let body = json!({ "name": "A", "url": "https://127.0.0.1:9/hook" });
     app.post_api("/webhooks", &body).await;
 
     let (duplicate, got) = app.post_api("/webhooks", &body).await;
@@ -100,7 +100,7 @@ async fn a_duplicate_url_is_a_400_and_bad_bodies_422() {
     let (long, _) = app
         .post_api(
             "/webhooks",
-            &json!({ "name": "n".repeat(256), "url": "https://x.example" }),
+            &json!({ "name": "n".repeat(256), "url": "https://127.0.0.1:9/x" }),
         )
         .await;
     assert_eq!(long, 422);
@@ -115,7 +115,7 @@ async fn the_list_is_paginated_like_laravel() {
     for i in 0..4 {
         app.post_api(
             "/webhooks",
-            &json!({ "name": format!("H{i}"), "url": format!("https://shop.example/{i}") }),
+            &json!({ "name": format!("H{i}"), "url": format!("https://127.0.0.1:9/{i}") }),
         )
         .await;
     }
@@ -156,7 +156,7 @@ async fn writes_need_a_verified_merchant_and_foreign_webhooks_are_404() {
     let (_, created) = app
         .post_api(
             "/webhooks",
-            &json!({ "name": "A", "url": "https://shop.example/a" }),
+            &json!({ "name": "A", "url": "https://127.0.0.1:9/a" }),
         )
         .await;
     let uuid = created["data"]["uuid"].as_str().expect("uuid").to_owned();
@@ -188,7 +188,7 @@ async fn writes_need_a_verified_merchant_and_foreign_webhooks_are_404() {
     let (create, body) = app
         .post_api(
             "/webhooks",
-            &json!({ "name": "B", "url": "https://shop.example/b" }),
+            &json!({ "name": "B", "url": "https://127.0.0.1:9/b" }),
         )
         .await;
     let (update, _) = app
@@ -296,7 +296,7 @@ async fn unknown_routes_answer_404_in_the_envelope() {
     let (too_big, body) = app
         .post_api(
             "/webhooks",
-            &json!({ "name": "x".repeat(300 * 1024), "url": "https://a.example" }),
+            &json!({ "name": "x".repeat(300 * 1024), "url": "https://127.0.0.1:9/a" }),
         )
         .await;
     assert_eq!(too_big, 413);

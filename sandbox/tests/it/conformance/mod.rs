@@ -229,7 +229,15 @@ fn spec_path() -> PathBuf {
         .ancestors()
         .map(|dir| dir.join(RELATIVE))
         .find(|candidate| candidate.is_file())
-        .unwrap_or_else(|| manifest.join("../..").join(RELATIVE))
+        .unwrap_or_else(|| {
+            // CI lays the contract beside the clone: there, a missing spec is a broken set-up,
+            // not a reason to skip the one test that holds the sandbox to the contract.
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI must find {RELATIVE} beside the checkout (or set POINTS_OPENAPI)"
+            );
+            manifest.join("../..").join(RELATIVE)
+        })
 }
 
 #[tokio::test]

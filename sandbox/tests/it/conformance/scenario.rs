@@ -293,14 +293,14 @@ pub async fn scenario(r: &mut Recorder<'_>) {
         .post(
             list,
             "/v1/webhooks",
-            json!({ "name": "A", "url": "https://shop.example/a" }),
+            json!({ "name": "A", "url": "https://127.0.0.1:9/a" }),
         )
         .await;
     let hook = created["data"]["uuid"].as_str().expect("uuid").to_owned();
     r.post(
         list,
         "/v1/webhooks",
-        json!({ "name": "A", "url": "https://shop.example/a" }),
+        json!({ "name": "A", "url": "https://127.0.0.1:9/a" }),
     )
     .await;
     r.post(list, "/v1/webhooks", json!({ "url": "nope" })).await;
@@ -333,7 +333,7 @@ pub async fn scenario(r: &mut Recorder<'_>) {
         one,
         &hook_path,
         key,
-        Some(json!({ "url": "https://shop.example/b" })),
+        Some(json!({ "url": "https://127.0.0.1:9/b" })),
     )
     .await;
     r.call("patch", one, &hook_path, key, Some(json!({ "url": "bad" })))
@@ -363,7 +363,7 @@ pub async fn scenario(r: &mut Recorder<'_>) {
     r.post(
         list,
         "/v1/webhooks",
-        json!({ "name": "C", "url": "https://shop.example/c" }),
+        json!({ "name": "C", "url": "https://127.0.0.1:9/c" }),
     )
     .await;
     r.call("put", one, &hook_path, key, Some(json!({ "name": "C" })))
