@@ -140,6 +140,7 @@ impl Stack {
             return_path: "/return.html".into(),
             catalog: server::Catalog::from_json(&catalog)?,
             mode: server::config::Mode::Development,
+            ops: server::config::OpsConfig::default(),
         })
         .await?;
         let router = storefront::router(app.router(), &options.widget_dir, &options.www_dir);

@@ -24,14 +24,18 @@ pub(super) struct FileConfig {
     public_url: Option<String>,
     pub(super) return_path: Option<String>,
     catalog: Option<String>,
+    admin_token: Option<String>,
+    admin_token_file: Option<String>,
+    webhooks_enabled: Option<bool>,
 }
 
 /// Secrets that may be given directly or as a file; a layer that sets either form replaces
 /// both forms of the layer below.
-const SECRETS: [&str; 3] = [
+const SECRETS: [&str; 4] = [
     "POINTS_PRIVATE_KEY",
     "POINTS_WEBHOOK_SECRET",
     "POINTS_WEBHOOK_SECRET_PREVIOUS",
+    "POINTS_ADMIN_TOKEN",
 ];
 
 /// `env` over the TOML file named by `POINTS_CONFIG` in `env` (if any): a lookup that answers
@@ -77,6 +81,15 @@ pub fn layered(
             ("POINTS_PUBLIC_URL", parsed.public_url),
             ("POINTS_RETURN_PATH", parsed.return_path),
             ("POINTS_CATALOG", parsed.catalog.map(relative)),
+            ("POINTS_ADMIN_TOKEN", parsed.admin_token),
+            (
+                "POINTS_ADMIN_TOKEN_FILE",
+                parsed.admin_token_file.map(relative),
+            ),
+            (
+                "POINTS_WEBHOOKS_ENABLED",
+                parsed.webhooks_enabled.map(|on| on.to_string()),
+            ),
         ];
         file.extend(
             entries

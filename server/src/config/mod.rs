@@ -15,10 +15,12 @@ use url::Url;
 use crate::Catalog;
 
 mod file;
+mod ops;
 
 #[cfg(test)]
 use file::FileConfig;
 pub use file::layered;
+pub use ops::{AdminToken, MIN_ADMIN_TOKEN_LEN, OpsConfig};
 
 /// The default database: a SQLite file next to the working directory, created on first start.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://points-kit.db";
@@ -53,6 +55,8 @@ pub struct Config {
     pub catalog: Catalog,
     /// [`Mode::Production`] refuses configurations that only make sense in development.
     pub mode: Mode,
+    /// The admin API's token and the webhook intake switch.
+    pub ops: OpsConfig,
 }
 
 impl std::fmt::Debug for Config {
@@ -68,6 +72,7 @@ impl std::fmt::Debug for Config {
             .field("return_path", &self.return_path)
             .field("catalog", &self.catalog)
             .field("mode", &self.mode)
+            .field("ops", &self.ops)
             .finish()
     }
 }
@@ -119,6 +124,8 @@ impl Config {
     /// | `POINTS_MODE` | no, `development` | `production` adds the checks below |
     /// | `POINTS_SERVER_ADDR` | no, `127.0.0.1:8080` | listen address (binary only) |
     /// | `DATABASE_URL` | no, `sqlite://points-kit.db` | SQLite file or `postgres://…` |
+    /// | `POINTS_ADMIN_TOKEN` or `…_FILE` | no | bearer token of `/admin/…`; unset: no admin API |
+    /// | `POINTS_WEBHOOKS_ENABLED` | no, `true` | `false`: webhook intake answers 503 |
     /// | `POINTS_CONFIG` | no | a TOML file under the environment |
     ///
     /// Every variable but `POINTS_CONFIG` may also be set in that TOML file under its lower-case
@@ -156,6 +163,7 @@ impl Config {
                     format!("POINTS_MODE {text:?} is neither development nor production")
                 })?,
             },
+            ops: OpsConfig::from_lookup(&get)?,
         };
         config.validate()?;
         Ok(config)
@@ -193,6 +201,7 @@ impl Config {
         let probe = OrderNumber::parse("PK-000000-00000000").context("probe order number")?;
         self.callback_url(&probe)
             .context("public URL and return path do not make a callback URL")?;
+        self.ops.validate()?;
         if self.mode == Mode::Production {
             self.validate_production(&base)?;
         }
