@@ -2,8 +2,10 @@
 //!
 //! The redaction scan installs the binary's own log pipeline (`server::telemetry::subscriber`:
 //! JSON, redacting writer) at TRACE over a buffer, runs every flow the server has, and reads
-//! what would have been written. The test runs on a current-thread runtime, so every task
-//! (server, sandbox, worker, HTTP clients) logs through it.
+//! what would have been written. It installs it as the process's global subscriber, as the
+//! binary does, so every thread logs through it; a thread-local one would miss events whose
+//! callsite another test's thread registered first. Lines from tests running alongside land in
+//! the buffer as well, redacted like ours; the assertions look for this test's values.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -24,7 +26,7 @@ const PHONE_MASKED: &str = "5*****567";
 
 #[tokio::test]
 async fn logs_at_trace_level_never_show_a_secret_or_a_whole_phone_number() {
-    let buffer = Arc::new(Mutex::new(Vec::<u8>::new()));
+    let buffer = Arc::new(Mutex::new(Some(Vec::<u8>::new())));
     let stack = spawn_stack(StackOptions::default()).await;
     let wrong_secret = format!("{}x", &stack.webhook_secret[1..]);
     let wrong_token = format!("{}y", &stack.admin_token[1..]);
@@ -37,7 +39,8 @@ async fn logs_at_trace_level_never_show_a_secret_or_a_whole_phone_number() {
     let subscriber = telemetry::subscriber(EnvFilter::new("trace"), redactor, move || {
         SharedWriter(sink.clone())
     });
-    let guard = tracing::subscriber::set_default(subscriber);
+    tracing::subscriber::set_global_default(subscriber)
+        .expect("no other test installs a global subscriber");
 
     // Checkout with a phone, paid on the hosted page, settled by the sandbox's webhook.
     let (paid, url) = stack.checkout(Some(PHONE)).await;
@@ -105,9 +108,10 @@ async fn logs_at_trace_level_never_show_a_secret_or_a_whole_phone_number() {
         phone_number = PHONE,
         "deliberately careless log line"
     );
-    drop(guard);
+    // Stop collecting: the subscriber stays installed for the rest of the run.
+    let captured = buffer.lock().expect("lock").take().unwrap_or_default();
 
-    let logs = String::from_utf8(buffer.lock().expect("lock").clone()).expect("UTF-8 logs");
+    let logs = String::from_utf8(captured).expect("UTF-8 logs");
     let lines: Vec<Value> = logs
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
@@ -141,6 +145,7 @@ async fn logs_at_trace_level_never_show_a_secret_or_a_whole_phone_number() {
         .iter()
         .find(|l| {
             l["fields"]["message"] == "checkout session created"
+                && l["fields"]["order_number"] == paid.as_str()
                 && l["target"]
                     .as_str()
                     .is_some_and(|t| t.starts_with("server::"))
@@ -307,12 +312,14 @@ async fn metrics_count_points_calls_webhook_outcomes_and_the_inbox_backlog() {
     stack.stop().await;
 }
 
-/// A writer into the shared buffer.
-struct SharedWriter(Arc<Mutex<Vec<u8>>>);
+/// A writer into the shared buffer, while there is one.
+struct SharedWriter(Arc<Mutex<Option<Vec<u8>>>>);
 
 impl Write for SharedWriter {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("lock").extend_from_slice(buf);
+        if let Some(held) = self.0.lock().expect("lock").as_mut() {
+            held.extend_from_slice(buf);
+        }
         Ok(buf.len())
     }
 
