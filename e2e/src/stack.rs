@@ -139,6 +139,7 @@ impl Stack {
             catalog: server::Catalog::from_json(&catalog)?,
             mode: server::config::Mode::Development,
             retention: server::config::Retention::default(),
+            ops: server::config::OpsConfig::default(),
         })
         .await?;
         let router = storefront::router(app.router(), &options.widget_dir, &options.www_dir);

@@ -19,6 +19,7 @@ pub mod http;
 pub mod lifecycle;
 pub mod order_number;
 pub mod settle;
+pub mod telemetry;
 pub mod worker;
 
 use std::future::Future;
@@ -73,17 +74,25 @@ impl App {
         let db = db::connect(&config.database_url).await?;
         let inbox_notify = Arc::new(Notify::new());
         let worker = worker::spawn(db.clone(), inbox_notify.clone(), config.retention);
+        let intake = if config.ops.webhooks_enabled {
+            http::intake::IntakeSwitch::enabled()
+        } else {
+            tracing::warn!("webhook intake starts disabled (webhooks_enabled = false)");
+            http::intake::IntakeSwitch::disabled()
+        };
         let state = AppState {
             db,
             points,
             lookup,
             config: Arc::new(config),
             inbox_notify,
+            metrics: Arc::new(telemetry::Metrics::default()),
+            intake: Arc::new(intake),
         };
         Ok(App { state, worker })
     }
 
-    /// The API and webhook routes with their layers.
+    /// The API, webhook, admin, metrics and OpenAPI routes with their layers.
     pub fn router(&self) -> Router {
         http::router(self.state.clone())
     }

@@ -1,9 +1,11 @@
 //! `points-server`: the points-kit merchant backend as a standalone process.
 //!
-//! It serves `POST /api/checkout`, `GET /api/orders/{order_number}`, `POST /webhooks/points`
-//! and `GET /healthz`, and applies stored webhooks in a background worker. Configuration comes
+//! It serves `POST /api/checkout`, `GET /api/orders/{order_number}`, `POST /webhooks/points`,
+//! `GET /healthz`, `GET /metrics`, `GET /openapi.json` and, with `POINTS_ADMIN_TOKEN` set,
+//! `/admin/…`; it applies stored webhooks in a background worker. Configuration comes
 //! from defaults, an optional TOML file (`POINTS_CONFIG`, see `server/config.default.toml`) and
-//! the environment (see `server::Config::from_env`); logs are JSON on stdout:
+//! the environment (see `server::Config::from_env`); logs are JSON on stdout (`RUST_LOG`
+//! filters them), with every secret and phone number masked:
 //!
 //! ```sh
 //! POINTS_BASE_URL=http://127.0.0.1:4000/api POINTS_PUBLIC_KEY=pk_sandbox_demo \
@@ -15,18 +17,22 @@
 //! It stops gracefully on Ctrl-C or SIGTERM.
 
 use anyhow::Context;
-use tracing_subscriber::EnvFilter;
+use server::telemetry;
+use tracing_subscriber::util::SubscriberInitExt;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .init();
-
+    // Configuration first: the log redactor needs to know every secret it must mask. Loading
+    // logs nothing; its errors go to stderr through `main`'s return, and name no secret values.
     let config = server::Config::from_env().context("loading configuration")?;
+    let subscriber = telemetry::subscriber(
+        telemetry::filter_from_env(),
+        telemetry::Redactor::for_config(&config),
+        std::io::stdout,
+    );
+    // `try_init` also routes the `log` crate's records (reqwest's) through the same pipeline.
+    subscriber.try_init().context("installing the logger")?;
+
     let addr = server::config::listen_addr_from_env()?;
     let app = server::App::start(config)
         .await

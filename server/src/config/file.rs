@@ -26,14 +26,18 @@ pub(super) struct FileConfig {
     catalog: Option<String>,
     pub(super) idempotency_key_retention: Option<String>,
     pub(super) rejected_retention: Option<String>,
+    admin_token: Option<String>,
+    admin_token_file: Option<String>,
+    webhooks_enabled: Option<bool>,
 }
 
 /// Secrets that may be given directly or as a file; a layer that sets either form replaces
 /// both forms of the layer below.
-const SECRETS: [&str; 3] = [
+const SECRETS: [&str; 4] = [
     "POINTS_PRIVATE_KEY",
     "POINTS_WEBHOOK_SECRET",
     "POINTS_WEBHOOK_SECRET_PREVIOUS",
+    "POINTS_ADMIN_TOKEN",
 ];
 
 /// `env` over the TOML file named by `POINTS_CONFIG` in `env` (if any): a lookup that answers
@@ -84,6 +88,15 @@ pub fn layered(
                 parsed.idempotency_key_retention,
             ),
             ("POINTS_REJECTED_RETENTION", parsed.rejected_retention),
+            ("POINTS_ADMIN_TOKEN", parsed.admin_token),
+            (
+                "POINTS_ADMIN_TOKEN_FILE",
+                parsed.admin_token_file.map(relative),
+            ),
+            (
+                "POINTS_WEBHOOKS_ENABLED",
+                parsed.webhooks_enabled.map(|on| on.to_string()),
+            ),
         ];
         file.extend(
             entries

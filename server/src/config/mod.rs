@@ -16,11 +16,13 @@ use crate::Catalog;
 
 mod file;
 mod retention;
+mod ops;
 
 #[cfg(test)]
 use file::FileConfig;
 pub use file::layered;
 pub use retention::{Retention, parse_duration};
+pub use ops::{AdminToken, MIN_ADMIN_TOKEN_LEN, OpsConfig};
 
 /// The default database: a SQLite file next to the working directory, created on first start.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://points-kit.db";
@@ -57,6 +59,8 @@ pub struct Config {
     pub mode: Mode,
     /// How long idempotency keys and rejected deliveries are kept; the worker deletes older.
     pub retention: Retention,
+    /// The admin API's token and the webhook intake switch.
+    pub ops: OpsConfig,
 }
 
 impl std::fmt::Debug for Config {
@@ -73,6 +77,7 @@ impl std::fmt::Debug for Config {
             .field("catalog", &self.catalog)
             .field("mode", &self.mode)
             .field("retention", &self.retention)
+            .field("ops", &self.ops)
             .finish()
     }
 }
@@ -126,6 +131,8 @@ impl Config {
     /// | `DATABASE_URL` | no, `sqlite://points-kit.db` | SQLite file or `postgres://…` |
     /// | `POINTS_IDEMPOTENCY_KEY_RETENTION` | no, `24h` | how long checkout keys are kept |
     /// | `POINTS_REJECTED_RETENTION` | no, `30d` | how long rejected deliveries are kept |
+    /// | `POINTS_ADMIN_TOKEN` or `…_FILE` | no | bearer token of `/admin/…`; unset: no admin API |
+    /// | `POINTS_WEBHOOKS_ENABLED` | no, `true` | `false`: webhook intake answers 503 |
     /// | `POINTS_CONFIG` | no | a TOML file under the environment |
     ///
     /// Every variable but `POINTS_CONFIG` may also be set in that TOML file under its lower-case
@@ -164,6 +171,7 @@ impl Config {
                 })?,
             },
             retention: Retention::from_lookup(&get)?,
+            ops: OpsConfig::from_lookup(&get)?,
         };
         config.validate()?;
         Ok(config)
@@ -202,6 +210,7 @@ impl Config {
         let probe = OrderNumber::parse("PK-000000-00000000").context("probe order number")?;
         self.callback_url(&probe)
             .context("public URL and return path do not make a callback URL")?;
+        self.ops.validate()?;
         if self.mode == Mode::Production {
             self.validate_production(&base)?;
         }

@@ -11,6 +11,8 @@ pub mod idempotency;
 pub mod inbox;
 pub mod orders;
 pub mod rejected;
+pub mod search;
+pub mod stats;
 pub mod transitions;
 
 use std::ops::Deref;
@@ -126,6 +128,13 @@ pub fn timestamp(at: OffsetDateTime) -> String {
         .unwrap_or_default()
 }
 
+/// A stored timestamp read back; `None` if it is not in the stored form.
+pub fn parse_timestamp(text: &str) -> Option<OffsetDateTime> {
+    time::PrimitiveDateTime::parse(text, TIMESTAMP)
+        .ok()
+        .map(time::PrimitiveDateTime::assume_utc)
+}
+
 /// The current time as stored.
 pub fn now() -> String {
     timestamp(OffsetDateTime::now_utc())
@@ -176,5 +185,8 @@ mod tests {
             timestamp(datetime!(2026-04-18 13:05:12.5 +03:00)),
             "2026-04-18T10:05:12.500Z"
         );
+        let at = datetime!(2026-04-18 10:05:12.5 UTC);
+        assert_eq!(parse_timestamp(&timestamp(at)), Some(at));
+        assert_eq!(parse_timestamp("yesterday"), None);
     }
 }

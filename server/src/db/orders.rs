@@ -151,7 +151,7 @@ pub async fn save_lifecycle(
     Ok(())
 }
 
-fn decode(row: &AnyRow) -> Result<Order, sqlx::Error> {
+pub(crate) fn decode(row: &AnyRow) -> Result<Order, sqlx::Error> {
     let corrupt = |column: &str, what: String| sqlx::Error::ColumnDecode {
         index: column.to_owned(),
         source: what.into(),

@@ -140,9 +140,18 @@ async fn open_session(
         metadata: None,
         callback_url: Some(callback_url.to_string()),
     };
-    let session = state.points.send(&CreateCheckout(request)).await?;
+    let session = state
+        .metrics
+        .call(&state.points, &CreateCheckout(request))
+        .await?;
     orders::set_checkout_url(&*state.db, id, &session.checkout_url, &db::now()).await?;
-    tracing::info!(%order_number, total = %checkout.total, "checkout session created");
+    // The phone's Display is masked (`5*****678`): support can match a ticket, nobody can read it.
+    tracing::info!(
+        %order_number,
+        total = %checkout.total,
+        phone = checkout.phone.as_ref().map(tracing::field::display),
+        "checkout session created"
+    );
     Ok(CheckoutCreated {
         order_number: order_number.to_string(),
         checkout_url: session.checkout_url,

@@ -1,10 +1,14 @@
 //! The HTTP surface: each module ends with `pub fn router() -> Router<AppState>`; [`router`]
 //! merges them and adds the layers (trace, timeout, body limit).
 
+pub mod admin;
 pub mod checkout;
 pub mod error;
 pub mod health;
 pub mod idempotency;
+pub mod intake;
+pub mod metrics;
+pub mod openapi;
 pub mod orders;
 pub mod webhooks;
 
@@ -18,10 +22,11 @@ use protocol::WebhookSecret;
 use protocol::client::PointsClient;
 use tokio::sync::Notify;
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultMakeSpan, TraceLayer};
 
 pub use error::ApiError;
 
+use crate::telemetry::Metrics;
 use crate::{Config, catalog::Catalog, db::Pool};
 
 /// Request bodies larger than this answer 413. Points' webhook payloads are a few KiB.
@@ -39,6 +44,10 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Wakes the inbox worker after a new delivery is stored.
     pub inbox_notify: Arc<Notify>,
+    /// Counters and histograms served at `/metrics`.
+    pub metrics: Arc<Metrics>,
+    /// Whether webhook intake accepts deliveries (see [`intake`]).
+    pub intake: Arc<intake::IntakeSwitch>,
 }
 
 impl AppState {
@@ -57,14 +66,26 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(checkout::router())
         .merge(orders::router())
-        .merge(webhooks::router())
+        .merge(
+            webhooks::router().route_layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                intake::gate,
+            )),
+        )
         .merge(health::router())
+        .merge(metrics::router())
+        .merge(openapi::router())
+        .merge(admin::router(&state))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             REQUEST_TIMEOUT,
         ))
-        // The default span has method and path only: no headers, so no secrets.
-        .layer(TraceLayer::new_for_http())
+        // Method, URI and version only, never headers: `x-webhook-secret` and the admin token
+        // travel in headers. The log writer redacts whatever slips through anyway.
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().include_headers(false)),
+        )
         .with_state(state)
 }

@@ -106,7 +106,11 @@ async fn check_hint(state: &AppState, order: &Order, hint: &str) -> Result<bool,
     if !orders::claim_lookup(&*state.db, order.id, &db::now(), &last_before).await? {
         return Ok(false);
     }
-    let resource = match state.lookup.send(&GetOrder(uuid.clone())).await {
+    let resource = match state
+        .metrics
+        .call(&state.lookup, &GetOrder(uuid.clone()))
+        .await
+    {
         Ok(resource) => resource,
         Err(ClientError::NotFound(_)) => {
             tracing::warn!(order_number = %order.order_number, "uuid hint unknown at Points, ignored");

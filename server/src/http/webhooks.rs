@@ -10,13 +10,14 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, Request, State};
 use axum::http::HeaderMap;
 use axum::routing::post;
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use protocol::{OrderUuid, WebhookEvent, WebhookPayload, WebhookSecret};
 use serde::Serialize;
 use serde_json::Value;
 
 use super::{ApiError, AppState};
 use crate::db::{self, inbox, rejected};
+use crate::telemetry::metrics::WebhookOutcome;
 
 pub const SECRET_HEADER: &str = "x-webhook-secret";
 pub const EVENT_HEADER: &str = "x-webhook-event";
@@ -117,7 +118,7 @@ fn matches_any(secrets: &[&WebhookSecret], presented: &[u8]) -> bool {
 async fn receive(
     State(state): State<AppState>,
     webhook: UnverifiedWebhook,
-) -> Result<Json<Received>, ApiError> {
+) -> Result<(Extension<WebhookOutcome>, Json<Received>), ApiError> {
     let verified = match webhook.verify(&state.webhook_secrets()) {
         Ok(verified) => verified,
         Err(error) => {
@@ -164,10 +165,19 @@ async fn receive(
         duplicate,
         "webhook stored"
     );
-    Ok(Json(Received {
-        received: true,
-        duplicate,
-    }))
+    // The intake layer counts the delivery under this outcome.
+    let outcome = if duplicate {
+        WebhookOutcome::Duplicate
+    } else {
+        WebhookOutcome::Accepted
+    };
+    Ok((
+        Extension(outcome),
+        Json(Received {
+            received: true,
+            duplicate,
+        }),
+    ))
 }
 
 pub fn router() -> Router<AppState> {

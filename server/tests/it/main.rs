@@ -2,13 +2,19 @@
 //! fresh Postgres database in `postgres`), and the real sandbox in-process as Points, with a
 //! merchant per test.
 
+mod admin;
+mod alerts;
 mod checkout;
 mod crash;
+mod disablement;
 mod helpers;
 mod idempotency;
+mod observability;
+mod openapi;
 mod orders;
 mod postgres;
 mod retention;
 mod return_page;
 mod shutdown;
+mod stack;
 mod webhooks;

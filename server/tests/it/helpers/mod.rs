@@ -107,6 +107,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         catalog: server::Catalog::from_json(CATALOG).expect("test catalog"),
         mode: server::config::Mode::Development,
         retention: options.retention.unwrap_or_default(),
+        ops: server::config::OpsConfig::default(),
     };
     let app = server::App::start(config).await.expect("app starts");
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");

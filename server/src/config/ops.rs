@@ -1,0 +1,171 @@
+//! The operations part of the configuration: the admin API's bearer token and the webhook
+//! intake switch (see `docs/runbook.md`).
+
+use std::fmt;
+
+use anyhow::{Context, ensure};
+use subtle::ConstantTimeEq;
+
+use super::optional_secret;
+
+/// The shortest admin token accepted: a guessable token would make the admin API a liability.
+pub const MIN_ADMIN_TOKEN_LEN: usize = 32;
+
+/// Settings for operating the server rather than for talking to Points.
+#[derive(Debug, Clone)]
+pub struct OpsConfig {
+    /// The bearer token `/admin/…` requires. `None` (the default) turns the admin API off: its
+    /// routes do not exist.
+    pub admin_token: Option<AdminToken>,
+    /// Whether `POST /webhooks/points` accepts deliveries at start-up. `false` answers them 503
+    /// (Points retries later) until `POST /admin/webhooks/enable`.
+    pub webhooks_enabled: bool,
+}
+
+impl Default for OpsConfig {
+    fn default() -> Self {
+        OpsConfig {
+            admin_token: None,
+            webhooks_enabled: true,
+        }
+    }
+}
+
+impl OpsConfig {
+    /// Reads `POINTS_ADMIN_TOKEN` (or `POINTS_ADMIN_TOKEN_FILE`) and `POINTS_WEBHOOKS_ENABLED`.
+    pub(super) fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let admin_token = optional_secret(get, "POINTS_ADMIN_TOKEN")?.map(AdminToken::new);
+        let webhooks_enabled = match get("POINTS_WEBHOOKS_ENABLED") {
+            None => true,
+            Some(text) => parse_bool(&text).with_context(|| {
+                format!("POINTS_WEBHOOKS_ENABLED {text:?} is neither true nor false")
+            })?,
+        };
+        Ok(OpsConfig {
+            admin_token,
+            webhooks_enabled,
+        })
+    }
+
+    pub(super) fn validate(&self) -> anyhow::Result<()> {
+        if let Some(token) = &self.admin_token {
+            ensure!(
+                token.0.chars().count() >= MIN_ADMIN_TOKEN_LEN,
+                "the admin token (POINTS_ADMIN_TOKEN) must be at least {MIN_ADMIN_TOKEN_LEN} \
+                 characters; generate one with `openssl rand -hex 32`"
+            );
+            ensure!(
+                token.0.bytes().all(|b| b.is_ascii_graphic()),
+                "the admin token (POINTS_ADMIN_TOKEN) must be printable ASCII without spaces"
+            );
+        }
+        Ok(())
+    }
+}
+
+/// The admin API's bearer token: `Debug`/`Display` print `[redacted]`, comparison is
+/// constant-time.
+#[derive(Clone)]
+pub struct AdminToken(String);
+
+impl AdminToken {
+    pub fn new(token: impl Into<String>) -> Self {
+        AdminToken(token.into())
+    }
+
+    /// Whether `presented` is this token. The length is compared first, which leaks only the
+    /// length (public: at least [`MIN_ADMIN_TOKEN_LEN`]); the bytes are compared in constant time.
+    pub fn verify(&self, presented: &[u8]) -> bool {
+        let expected = self.0.as_bytes();
+        expected.len() == presented.len() && bool::from(expected.ct_eq(presented))
+    }
+
+    /// The token itself, for the log redactor only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for AdminToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AdminToken([redacted])")
+    }
+}
+
+fn parse_bool(text: &str) -> Option<bool> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Some(true),
+        "false" | "0" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn load(pairs: &[(&str, &str)]) -> anyhow::Result<OpsConfig> {
+        let env: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let ops = OpsConfig::from_lookup(&|k: &str| env.get(k).cloned())?;
+        ops.validate()?;
+        Ok(ops)
+    }
+
+    #[test]
+    fn defaults_to_no_admin_api_and_open_intake() {
+        let ops = load(&[]).expect("valid");
+        assert!(ops.admin_token.is_none());
+        assert!(ops.webhooks_enabled);
+    }
+
+    #[test]
+    fn reads_the_switch_and_refuses_nonsense() {
+        let check = |value: &str, expect: Option<bool>| {
+            let result = load(&[("POINTS_WEBHOOKS_ENABLED", value)]);
+            assert_eq!(result.ok().map(|o| o.webhooks_enabled), expect, "{value}");
+        };
+        check("false", Some(false));
+        check("OFF", Some(false));
+        check("true", Some(true));
+        check("1", Some(true));
+        check("maybe", None);
+    }
+
+    #[test]
+    fn a_short_admin_token_is_refused_and_a_long_one_verifies_exactly() {
+        let error = load(&[("POINTS_ADMIN_TOKEN", "short")]).expect_err("too short");
+        assert!(format!("{error:#}").contains("at least 32"), "{error:#}");
+        let token = "t".repeat(40);
+        let ops = load(&[("POINTS_ADMIN_TOKEN", &token)]).expect("valid");
+        let admin = ops.admin_token.expect("token");
+        assert!(admin.verify(token.as_bytes()));
+        assert!(!admin.verify(&token.as_bytes()[1..]));
+        assert!(!admin.verify(format!("{token}x").as_bytes()));
+        assert!(!format!("{admin:?}").contains(&token));
+    }
+
+    #[test]
+    fn the_file_sets_the_switch_and_a_token_file_relative_to_itself() {
+        let dir = std::env::temp_dir().join(format!("pk-ops-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let token = "a".repeat(32);
+        std::fs::write(dir.join("admin.token"), format!("{token}\n")).expect("token file");
+        let file = dir.join("config.toml");
+        std::fs::write(
+            &file,
+            "webhooks_enabled = false\nadmin_token_file = \"admin.token\"\n",
+        )
+        .expect("config file");
+        let env = HashMap::from([("POINTS_CONFIG".to_owned(), file.display().to_string())]);
+        let lookup = crate::config::layered(|k| env.get(k).cloned()).expect("layered");
+        let ops = OpsConfig::from_lookup(&lookup).expect("valid");
+        assert!(!ops.webhooks_enabled);
+        assert!(ops.admin_token.expect("token").verify(token.as_bytes()));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

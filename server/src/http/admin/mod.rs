@@ -1,0 +1,85 @@
+//! `/admin/…`: operations for support and on-call, behind `Authorization: Bearer <token>`
+//! (`POINTS_ADMIN_TOKEN`). Without a configured token the routes do not exist at all (404),
+//! so an unconfigured server has no admin surface to attack.
+//!
+//! - `GET /admin/orders/search?q=`: orders by `order_number`, `reference_number` or Points uuid
+//! - `GET /admin/webhooks`, `POST /admin/webhooks/disable`, `POST /admin/webhooks/enable`
+//!
+//! To add an operation: a module with `pub fn router() -> Router<AppState>`, merged in
+//! [`router`]; the token check covers every route merged there.
+
+pub mod search;
+pub mod webhooks;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+
+use super::{ApiError, AppState};
+
+/// Every admin route, behind the token; no routes when no token is configured.
+pub fn router(state: &AppState) -> Router<AppState> {
+    if state.config.ops.admin_token.is_none() {
+        return Router::new();
+    }
+    Router::new()
+        .merge(search::router())
+        .merge(webhooks::router())
+        .route_layer(middleware::from_fn_with_state(state.clone(), require_token))
+}
+
+/// 401 with `WWW-Authenticate: Bearer` unless the request carries the admin token.
+async fn require_token(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let presented = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|value| bearer(value.as_bytes()));
+    let authorised = match (&state.config.ops.admin_token, presented) {
+        (Some(token), Some(presented)) => token.verify(presented),
+        _ => false,
+    };
+    if !authorised {
+        // Never the header itself: a near-miss token is still a secret.
+        tracing::warn!(path = %request.uri().path(), "admin request refused: missing or wrong token");
+        let mut response = ApiError::Unauthorized.into_response();
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer realm=\"points-kit admin\""),
+        );
+        return response;
+    }
+    next.run(request).await
+}
+
+/// The token of an `Authorization: Bearer <token>` value (the scheme is case-insensitive).
+fn bearer(value: &[u8]) -> Option<&[u8]> {
+    let (scheme, rest) = value.split_at_checked(7)?;
+    scheme
+        .eq_ignore_ascii_case(b"bearer ")
+        .then(|| rest.trim_ascii())
+        .filter(|token| !token.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_bearer_token_is_read() {
+        let check = |header: &str, expect: Option<&str>| {
+            assert_eq!(
+                bearer(header.as_bytes()),
+                expect.map(str::as_bytes),
+                "{header:?}"
+            );
+        };
+        check("Bearer abc", Some("abc"));
+        check("bearer  abc ", Some("abc"));
+        check("Basic abc", None);
+        check("Bearer ", None);
+        check("Bearer", None);
+        check("abc", None);
+    }
+}

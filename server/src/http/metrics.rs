@@ -1,0 +1,35 @@
+//! `GET /metrics`: the Prometheus text exposition of [`crate::telemetry::metrics`], with the
+//! inbox figures sampled from the database on each scrape. Counts only: no order numbers, no
+//! personal data. It is unauthenticated like `/healthz`; expose it to the scraper only (see
+//! `docs/runbook.md`).
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+
+use super::{ApiError, AppState};
+use crate::db::stats;
+use crate::telemetry::metrics::Sample;
+
+/// The exposition format's content type.
+pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+async fn metrics(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+    // A database that cannot answer fails the scrape: `up == 0` is itself the alert.
+    let backlog = stats::inbox_backlog(&*state.db).await?;
+    let sample = Sample {
+        webhooks_enabled: state.intake.is_enabled(),
+        inbox_depth: backlog.depth,
+        inbox_oldest_age: backlog.oldest_age,
+    };
+    Ok((
+        [(header::CONTENT_TYPE, CONTENT_TYPE)],
+        state.metrics.render(&sample),
+    ))
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/metrics", get(metrics))
+}

@@ -1,0 +1,183 @@
+//! `server/alerts/points.rules.yml`: always a structural check (YAML → groups → rules with
+//! alert, expr, for, labels, annotations; the alerts API.md §8.3 asks for; every metric an
+//! expression names is one a real `/metrics` scrape declares; every runbook link lands on a
+//! heading of `docs/runbook.md`), and, where `promtool` is installed (Debian's `prometheus`
+//! package), `promtool check rules` and the unit tests in `points.rules.test.yml`.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::stack::{StackOptions, spawn_stack};
+
+/// The alerts the go-live checklist asks for, each with what its expression must mention.
+const REQUIRED: [(&str, &str); 5] = [
+    ("PointsApiNon2xx", "status!=\"2xx\""),
+    ("PointsApiClientErrorSpike", "400|403|422|429"),
+    ("WebhookIntake5xx", "outcome=\"failed\""),
+    ("WebhookSecretVerificationFailures", "reason=\"secret\""),
+    ("WebhookInboxStale", "pointskit_inbox_oldest_age_seconds"),
+];
+
+fn alerts_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("alerts")
+}
+
+#[tokio::test]
+async fn the_alert_rules_are_well_formed_and_use_only_exported_metrics() {
+    let text = std::fs::read_to_string(alerts_dir().join("points.rules.yml")).expect("rules file");
+    let rules: Value = serde_norway::from_str(&text).expect("the rules file is YAML");
+    let groups = rules["groups"].as_array().expect("groups");
+    assert!(!groups.is_empty());
+    let mut alerts = Vec::new();
+    for group in groups {
+        assert!(
+            group["name"].as_str().is_some_and(|n| !n.is_empty()),
+            "{group}"
+        );
+        for rule in group["rules"].as_array().expect("rules") {
+            let name = rule["alert"].as_str().expect("every rule is an alert");
+            assert!(name.starts_with(|c: char| c.is_ascii_uppercase()), "{name}");
+            let expr = rule["expr"].as_str().expect("expr");
+            assert!(!expr.trim().is_empty(), "{name}");
+            let duration = rule["for"].as_str().expect("for");
+            assert!(is_duration(duration), "{name}: for {duration:?}");
+            let severity = rule["labels"]["severity"].as_str().unwrap_or_default();
+            assert!(
+                ["warning", "critical"].contains(&severity),
+                "{name}: severity"
+            );
+            for key in ["summary", "description", "runbook"] {
+                assert!(
+                    rule["annotations"][key].is_string(),
+                    "{name}: annotation {key}"
+                );
+            }
+            alerts.push((
+                name.to_owned(),
+                expr.to_owned(),
+                rule["annotations"]["runbook"].clone(),
+            ));
+        }
+    }
+    for (name, must_mention) in REQUIRED {
+        let (_, expr, _) = alerts
+            .iter()
+            .find(|(n, ..)| n == name)
+            .unwrap_or_else(|| panic!("no {name} alert"));
+        assert!(
+            expr.contains(must_mention),
+            "{name} should mention {must_mention}: {expr}"
+        );
+    }
+
+    let stack = spawn_stack(StackOptions::default()).await;
+    let scrape = stack.scrape().await;
+    stack.stop().await;
+    let exported: BTreeSet<&str> = scrape.types.keys().map(String::as_str).collect();
+    for (name, expr, _) in &alerts {
+        for metric in metric_names(expr) {
+            let family = scrape.family_of(&metric);
+            assert!(
+                family.is_some(),
+                "{name} uses {metric}, which /metrics does not export: {exported:?}"
+            );
+        }
+    }
+
+    let runbook =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/runbook.md"))
+            .expect("docs/runbook.md");
+    let anchors: BTreeSet<String> = runbook
+        .lines()
+        .filter_map(|l| l.strip_prefix("## ").or_else(|| l.strip_prefix("### ")))
+        .map(anchor)
+        .collect();
+    for (name, _, link) in &alerts {
+        let link = link.as_str().unwrap_or_default();
+        let fragment = link
+            .strip_prefix("docs/runbook.md#")
+            .unwrap_or_else(|| panic!("{name}: {link}"));
+        assert!(
+            anchors.contains(fragment),
+            "{name}: no heading for #{fragment} in {anchors:?}"
+        );
+    }
+}
+
+#[test]
+fn promtool_accepts_the_rules_and_their_unit_tests_pass() {
+    let dir = alerts_dir();
+    let Ok(version) = std::process::Command::new("promtool")
+        .arg("--version")
+        .output()
+    else {
+        println!("promtool not installed (apt-get install prometheus): structural check only");
+        return;
+    };
+    assert!(version.status.success());
+    for args in [
+        ["check", "rules", "points.rules.yml"],
+        ["test", "rules", "points.rules.test.yml"],
+    ] {
+        let output = std::process::Command::new("promtool")
+            .args(args)
+            .current_dir(&dir)
+            .output()
+            .expect("run promtool");
+        assert!(
+            output.status.success(),
+            "promtool {}: {}{}",
+            args.join(" "),
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
+/// `0m`, `5m`, `1h30m`: Prometheus durations.
+fn is_duration(text: &str) -> bool {
+    let mut digits = false;
+    let mut units = false;
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            digits = true;
+        } else if "smhdwy".contains(c) && digits {
+            units = true;
+            digits = false;
+        } else {
+            return false;
+        }
+    }
+    units && !digits
+}
+
+/// Every `pointskit_…` identifier in a PromQL expression.
+fn metric_names(expr: &str) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    let mut rest = expr;
+    while let Some(start) = rest.find("pointskit_") {
+        let tail = &rest[start..];
+        let end = tail
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(tail.len());
+        names.insert(tail[..end].to_owned());
+        rest = &tail[end..];
+    }
+    names
+}
+
+/// GitHub's heading anchor: lower case, spaces to dashes, punctuation dropped.
+fn anchor(heading: &str) -> String {
+    heading
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter_map(|c| match c {
+            ' ' => Some('-'),
+            c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
+            _ => None,
+        })
+        .collect()
+}
