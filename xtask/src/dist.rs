@@ -30,11 +30,8 @@ const MARKER: &str = "/*pk-files*/";
 pub fn dist(project: &Project) -> Result<()> {
     let tools = Tools::ensure(project, Need::Widget)?;
     let built = build_widget(project, &tools)?;
-    let origin = std::env::var("POINTS_WIDGET_ORIGIN").unwrap_or_else(|_| DEFAULT_ORIGIN.into());
-    let version = env!("CARGO_PKG_VERSION");
-    let out = project.root.join("dist").join("release");
-    let manifest = write_release(&built, &out, &origin, version)?;
-    crate::verify::verify_release(&out)?;
+    let out = release(project, &built)?;
+    let manifest: Value = serde_json::from_slice(&std::fs::read(out.join("manifest.json"))?)?;
     for (page, budget) in [("product", PRODUCT_BUDGET), ("return", RETURN_BUDGET)] {
         let bytes = manifest["pages"][page]["gzip"].as_u64().unwrap_or(u64::MAX);
         eprintln!("xtask:   {page:<8} page {bytes:>6} bytes gzip (budget {budget})");
@@ -44,6 +41,15 @@ pub fn dist(project: &Project) -> Result<()> {
     }
     eprintln!("xtask: release written to {}", out.display());
     Ok(())
+}
+
+/// The release of the widget just built into `built`, for the production origin, verified.
+pub fn release(project: &Project, built: &Path) -> Result<std::path::PathBuf> {
+    let origin = std::env::var("POINTS_WIDGET_ORIGIN").unwrap_or_else(|_| DEFAULT_ORIGIN.into());
+    let out = project.root.join("dist").join("release");
+    write_release(built, &out, &origin, env!("CARGO_PKG_VERSION"))?;
+    crate::verify::verify_release(&out)?;
+    Ok(out)
 }
 
 /// Writes the release of the widget built in `built` into `out` (emptied first); returns the

@@ -140,7 +140,11 @@ fn e2e_env(cargo: &mut Command, project: &Project, tools: &Tools, widget_dir: &P
         .as_ref()
         .context("playwright-core was not set up")?;
     let chromium = tools.chromium.as_ref().context("chromium was not set up")?;
+    // The release too: the layout suite loads the widget as a merchant would, by versioned name
+    // and SRI hash.
+    let release = crate::dist::release(project, widget_dir)?;
     cargo
+        .env("POINTS_KIT_RELEASE_DIR", release)
         .env("PLAYWRIGHT_NODE_EXE", node)
         .env("PLAYWRIGHT_CLI_JS", cli)
         .env("POINTS_KIT_CHROMIUM", chromium)
