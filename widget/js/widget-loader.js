@@ -1,13 +1,18 @@
 /*! points-kit widget loader, a drop-in for business.papp.sa/widget-loader.js. Contract and
  * comments: widget/src/lib.rs (crate docs). Reserves each widget's box at once (skeleton), loads
- * points_widget.js + _bg.wasm from this script's directory when a container nears the viewport or
- * the browser is idle, defines <points-widget>. Never throws into the page. */
+ * one of two bundles from this script's directory when a container nears the viewport or the
+ * browser is idle (points_widget: product and checkout types; points_return: the return page),
+ * defines <points-widget>. Never throws into the page. */
 (function () {
   'use strict';
   var w = window, d = document, script = d.currentScript;
   if (w.PointsWidget && w.PointsWidget.__pointsKit) return w.PointsWidget.__autoInit(script);
-  var src = (script && script.src) || '', base = null, wasm = null, loading = null, broken = null;
-  var handles = [], sheet = null;
+  var src = (script && script.src) || '', base = null, handles = [], sheet = null;
+  // Each bundle's glue (a classic script declaring `__pointsKitWidget` or `__pointsKitReturn`) and wasm,
+  // with their SRI hashes: `cargo xtask dist` rewrites this object to the versioned names.
+  var FILES = /*pk-files*/{"widget":{"js":"points_widget.js","wasm":"points_widget_bg.wasm","jsIntegrity":"","wasmIntegrity":""},"return":{"js":"points_return.js","wasm":"points_return_bg.wasm","jsIntegrity":"","wasmIntegrity":""}}/*pk-files*/;
+  // Per bundle: the initialised module, the promise of it, or why it cannot be had.
+  var bundles = { widget: {}, return: {} };
   try { if (src) base = new URL('.', src).href; } catch (e) { /* reported on init */ }
   var KEYS = ['type', 'lang', 'points', 'price', 'multiplier', 'digits', 'container', 'server',
     'orderParam', 'widgetUrl', 'parentOrigin', 'callbackUrl', 'priceSelector', 'env'];
@@ -83,49 +88,92 @@
     });
   }
 
-  function load() {
-    if (!loading) {
+  function bundleOf(type) {
+    return String(type || '').trim() === 'return' ? 'return' : 'widget';
+  }
+
+  // The globals the glue declares with `let` (so not on window; still shared by classic scripts).
+  function glue(b) {
+    /* global __pointsKitWidget, __pointsKitReturn */
+    if (b === 'return') return typeof __pointsKitReturn === 'undefined' ? null : __pointsKitReturn;
+    return typeof __pointsKitWidget === 'undefined' ? null : __pointsKitWidget;
+  }
+
+  // A <script> element rather than import(): it can carry the SRI hash.
+  function addScript(url, integrity) {
+    return new Promise(function (ok, no) {
+      var s = d.createElement('script');
+      s.src = url;
+      s.crossOrigin = 'anonymous';
+      if (integrity) s.integrity = integrity;
+      s.onload = ok;
+      s.onerror = function () { no(new Error(url + ' did not load')); };
+      (d.head || d.documentElement).appendChild(s);
+    });
+  }
+
+  function load(b) {
+    var st = bundles[b], f = FILES[b];
+    if (!st.loading) {
       // Always this script's directory: widgetUrl is validated by the wasm, never fetched.
-      loading = (base ? import(base + 'points_widget.js').then(function (mod) {
-        return mod.default({ module_or_path: base + 'points_widget_bg.wasm' }).then(function () {
+      st.loading = (base ? addScript(base + f.js, f.jsIntegrity).then(function () {
+        var mod = glue(b), init = { credentials: 'omit' };
+        if (!mod) throw new Error(f.js + ' defined no module');
+        if (f.wasmIntegrity) init.integrity = f.wasmIntegrity;
+        return mod({ module_or_path: w.fetch(base + f.wasm, init) }).then(function () {
           mod.configure(src);
-          wasm = mod;
+          st.mod = mod;
         });
       }) : Promise.reject(new Error('cannot tell where widget-loader.js came from'))
       ).then(null, function (err) {
-        broken = ['POINTS_E_FETCH', 'could not load the widget module: ' + (err && err.message)];
+        st.broken = ['POINTS_E_FETCH', 'could not load the widget module: ' + (err && err.message)];
       });
     }
-    return loading.then(function () {
+    return st.loading.then(function () {
       if (d.readyState === 'loading') {
         return new Promise(function (done) { d.addEventListener('DOMContentLoaded', done, { once: true }); });
       }
     });
   }
 
-  function guarded(container, fn) {
+  // A throw from a bundle (a browser refusing something) stops that bundle for this page.
+  function guarded(container, fn, b) {
     try {
       return fn();
     } catch (err) {
-      broken = ['POINTS_E_INTERNAL', 'the widget stopped: ' + (err && err.message)];
-      fail(container, broken[0], broken[1]);
+      var why = ['POINTS_E_INTERNAL', 'the widget stopped: ' + (err && err.message)];
+      if (b) bundles[b].broken = why;
+      fail(container, why[0], why[1]);
       return null;
     }
   }
 
   function Handle(options) {
     this._options = options;
+    this._bundle = bundleOf(options.type);
     this._inner = null;
     this._update = null;
     this._destroyed = false;
   }
   var H = Handle.prototype;
 
+  // Reserves the box, then mounts once this handle's bundle is here.
+  H._start = function () {
+    var self = this, o = self._options, el = resolve(o.container), st = bundles[self._bundle];
+    if (el) {
+      el.setAttribute('data-state', 'loading');
+      reserve(el, o);
+    }
+    if (st.mod || st.broken) return self._mount();
+    whenNeeded(el, o.type).then(function () { return load(self._bundle); })
+      .then(function () { self._mount(); });
+  };
+
   H._mount = function () {
-    var self = this, c = self._options.container, queued = self._update;
-    if (self._destroyed) return;
-    if (broken) return fail(c, broken[0], broken[1]);
-    self._inner = guarded(c, function () { return wasm.mount(self._options); });
+    var self = this, c = self._options.container, queued = self._update, st = bundles[self._bundle];
+    if (self._destroyed || self._inner) return;
+    if (st.broken) return fail(c, st.broken[0], st.broken[1]);
+    self._inner = guarded(c, function () { return st.mod.mount(self._options); }, self._bundle);
     self._update = null;
     if (self._inner && queued) self.update(queued);
   };
@@ -133,10 +181,18 @@
   H.update = function (o) {
     var self = this;
     if (self._destroyed || !o) return self;
-    if (!self._inner) {
+    self._options = Object.assign({}, self._options, o);
+    if (o.type && bundleOf(o.type) !== self._bundle) {
+      // The other bundle renders the new type: start again there, inside the same container.
+      if (self._inner) guarded(null, function () { self._inner.destroy(); });
+      self._inner = null;
+      self._update = null;
+      self._bundle = bundleOf(o.type);
+      self._start();
+    } else if (!self._inner) {
       self._update = Object.assign(self._update || {}, o);
     } else {
-      guarded(self._options.container, function () { self._inner.update(o); });
+      guarded(self._options.container, function () { self._inner.update(o); }, self._bundle);
     }
     return self;
   };
@@ -146,7 +202,7 @@
     if (self._destroyed) return;
     self._destroyed = true;
     if (self._inner) {
-      guarded(el, function () { self._inner.destroy(); });
+      guarded(el, function () { self._inner.destroy(); }, self._bundle);
     } else if (el) {
       if (el.getAttribute('data-state') === 'loading') el.removeAttribute('data-state');
       var hosts = el.querySelectorAll(':scope > .pk-host');
@@ -158,15 +214,9 @@
   Object.defineProperty(H, 'mounted', { get: function () { return !!(this._inner && this._inner.mounted); } });
 
   function init(o) {
-    o = o || {};
-    var handle = new Handle(o), el = resolve(o.container);
+    var handle = new Handle(o || {});
     handles.push(handle);
-    if (el) {
-      el.setAttribute('data-state', 'loading');
-      reserve(el, o);
-    }
-    if (wasm || broken) handle._mount();
-    else whenNeeded(el, o.type).then(load).then(function () { handle._mount(); });
+    handle._start();
     return handle;
   }
 
@@ -196,16 +246,20 @@
     destroy: function () {
       try {
         handles.slice().forEach(function (h) { h.destroy(); });
-        if (wasm) guarded(null, function () { wasm.destroyAll(); });
+        ['widget', 'return'].forEach(function (b) {
+          var mod = bundles[b].mod;
+          if (mod) guarded(null, function () { mod.destroyAll(); }, b);
+        });
       } catch (err) { log('POINTS_E_INTERNAL', String(err && err.message)); }
     },
     __pointsKit: true,
     __autoInit: autoInit,
-    // Tests only: an already initialised module, or null for one that never arrives.
-    __useModule: function (mod) {
-      wasm = mod;
-      broken = null;
-      loading = mod ? null : new Promise(function () {});
+    // Tests only: an initialised module for the product bundle (and the return bundle, unless a
+    // second is given); null for one that never arrives, undefined to load from the network.
+    __useModule: function (mod, returnMod) {
+      function use(m) { return m === undefined ? {} : { mod: m, loading: m ? null : new Promise(function () {}) }; }
+      bundles.widget = use(mod);
+      bundles.return = use(arguments.length > 1 ? returnMod : mod);
     }
   };
 

@@ -19,6 +19,7 @@ pub enum Field<'a> {
     /// A number.
     Num(f64),
     /// A boolean.
+    #[cfg_attr(not(feature = "return-page"), allow(dead_code))]
     Bool(bool),
 }
 

@@ -1,5 +1,7 @@
 //! Numbers as the shopper reads them: `Intl.NumberFormat` with grouping, in Latin digits (the
 //! official widgets' choice, also in Arabic) or Arabic-Indic ones (`digits: "arabic"`).
+// Only the product types show numbers; the return bundle keeps the types, not the formatting.
+#![cfg_attr(not(feature = "product"), allow(dead_code))]
 
 use js_sys::{Array, Intl, Object, Reflect};
 use wasm_bindgen::JsValue;

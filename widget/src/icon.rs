@@ -57,6 +57,7 @@ pub fn coin(document: &Document) -> Element {
 }
 
 /// The purple "Points" word-mark badge, decorative (the copy already names the programme).
+#[cfg(feature = "product")]
 pub fn logo(document: &Document) -> Element {
     let logo = crate::dom::element(document, "span", "pk-logo");
     crate::dom::set_attr(&logo, "aria-hidden", "true");

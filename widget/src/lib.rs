@@ -2,8 +2,9 @@
 //! WebAssembly into a Shadow DOM in the page instead of an iframe.
 //!
 //! `widget/js/widget-loader.js` is what storefronts include; it loads this module and calls the
-//! functions exported here. Built with `cargo build -p widget --target wasm32-unknown-unknown
-//! --profile widget`, then `wasm-bindgen --target web --out-name points_widget`.
+//! functions exported here. Built by `cargo xtask widget` (per bundle: `cargo build -p widget
+//! --target wasm32-unknown-unknown --no-default-features --features product --profile widget`,
+//! then `wasm-bindgen --target no-modules`, then `wasm-opt`).
 //!
 //! # The contract
 //!
@@ -47,6 +48,11 @@
 //!   widget; the wasm renders into that same wrapper. The module loads when a container comes
 //!   within 300 px of the viewport or the browser is idle (`return`: at once).
 //!
+//! - **Bundles**: `points_widget.js` + `_bg.wasm` (feature `product`) render `points-alert`,
+//!   `points-card` and `installments` and hold no network code; `points_return.js` + `_bg.wasm`
+//!   (feature `return-page`) render `return`. The loader loads the one a widget's `type` needs,
+//!   each glue as a classic script (`wasm-bindgen --target no-modules`) so it can carry an SRI
+//!   hash. A bundle asked for a type it lacks answers `POINTS_E_TYPE`.
 //! - **Theming**: the custom property `--pk-brand` (default `#5f4be8`) on the container, and the
 //!   parts `pk-card`, `pk-alert`, `pk-installments`, `pk-link`, `pk-skeleton` for `::part()`.
 //! - **TypeScript**: `widget/js/widget-loader.d.ts`.
@@ -70,36 +76,54 @@
 
 use wasm_bindgen::prelude::*;
 
-mod alert;
-mod card;
 mod dom;
 mod error;
-mod explainer;
-mod fetch;
 mod format;
 mod icon;
-mod installments;
 mod lang;
-mod listener;
-mod modal;
-mod number;
 mod options;
-mod order;
 pub mod origin;
 mod panic;
 mod points;
-mod price_watch;
 mod registry;
 mod report;
-mod schedule;
 mod shadow;
-mod status;
 mod widget;
+
+// The product and checkout types (feature `product`).
+#[cfg(feature = "product")]
+mod alert;
+#[cfg(feature = "product")]
+mod card;
+#[cfg(feature = "product")]
+mod explainer;
+#[cfg(feature = "product")]
+mod installments;
+#[cfg(feature = "product")]
+mod listener;
+#[cfg(feature = "product")]
+mod modal;
+#[cfg(feature = "product")]
+mod number;
+#[cfg(feature = "product")]
+mod price_watch;
+
+// The return page (feature `return-page`): the only network code.
+#[cfg(feature = "return-page")]
+mod fetch;
+#[cfg(feature = "return-page")]
+mod order;
+#[cfg(feature = "return-page")]
+mod schedule;
+#[cfg(feature = "return-page")]
+mod status;
 
 pub use error::WidgetError;
 pub use lang::Lang;
+#[cfg(feature = "return-page")]
 pub use order::{OrderReference, OrderState};
 pub use points::{AmountError, Points, Price};
+#[cfg(feature = "return-page")]
 pub use schedule::PollSchedule;
 
 use std::cell::RefCell;

@@ -13,8 +13,14 @@ use web_sys::{Document, Element};
 use crate::error::WidgetError;
 use crate::format::Digits;
 use crate::lang::Lang;
-use crate::origin::{Env, origin_of, same_origin_server};
+#[cfg(feature = "return-page")]
+use crate::origin::same_origin_server;
+use crate::origin::{Env, origin_of};
 use crate::points::{AmountError, Points, Price, parse_multiplier};
+
+/// A type this bundle leaves out (the loader picks the bundle by type, so only a page loading a
+/// bundle by hand sees this).
+pub const NOT_BUNDLED: &str = "this bundle does not render this type";
 
 /// Which widget to render (`type`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +45,20 @@ impl WidgetType {
             Some("return") => Ok(WidgetType::Return),
             Some(_) => Err(WidgetError::Type("unknown type")),
             None => Err(WidgetError::Type("the type option is required")),
+        }
+    }
+
+    /// The type, if this bundle renders it: the product bundle has no `return`, the return
+    /// bundle nothing else (the loader picks the bundle by type).
+    pub fn bundled(self) -> Result<Self, WidgetError> {
+        let here = match self {
+            WidgetType::Return => cfg!(feature = "return-page"),
+            _ => cfg!(feature = "product"),
+        };
+        if here {
+            Ok(self)
+        } else {
+            Err(WidgetError::Type(NOT_BUNDLED))
         }
     }
 
@@ -94,9 +114,9 @@ impl RawOptions {
         Ok(element)
     }
 
-    /// `type`.
+    /// `type`, one this bundle renders.
     pub fn widget_type(&self) -> Result<WidgetType, WidgetError> {
-        WidgetType::parse(self.text("type").as_deref())
+        WidgetType::parse(self.text("type").as_deref()).and_then(WidgetType::bundled)
     }
 
     /// `lang`: `en` gives English, anything else Arabic (the official default).
@@ -129,6 +149,7 @@ impl RawOptions {
 
     /// `server`: the merchant server's base URL without a trailing slash; empty means this
     /// origin. It must be on the page's own origin (`POINTS_E_ORIGIN` otherwise).
+    #[cfg(feature = "return-page")]
     pub fn server(&self) -> Result<String, WidgetError> {
         let page = web_sys::window()
             .and_then(|w| w.location().origin().ok())
@@ -148,7 +169,8 @@ impl RawOptions {
 
     /// `type`, only when given (for updates).
     pub fn type_given(&self) -> Option<Result<WidgetType, WidgetError>> {
-        self.text("type").map(|t| WidgetType::parse(Some(&t)))
+        self.text("type")
+            .map(|t| WidgetType::parse(Some(&t)).and_then(WidgetType::bundled))
     }
 
     /// `callbackUrl`: where "continue shopping" goes; an http(s) URL or a path on this site.
@@ -172,6 +194,7 @@ impl RawOptions {
     }
 
     /// `priceSelector` (`data-price-selector`): the element whose text is the current price.
+    #[cfg(feature = "product")]
     pub fn price_selector(&self) -> Option<String> {
         self.text("priceSelector")
     }
@@ -187,6 +210,7 @@ impl RawOptions {
     }
 
     /// `orderParam`: the query parameter holding the merchant's order reference.
+    #[cfg(feature = "return-page")]
     pub fn order_param(&self) -> Option<String> {
         self.text("orderParam")
     }

@@ -38,6 +38,7 @@ pub fn get(id: u32) -> Option<Rc<Mounted>> {
 }
 
 /// The widget mounted in `container`, if any.
+#[cfg(feature = "product")]
 pub fn in_container(container: &Element) -> Option<Rc<Mounted>> {
     WIDGETS.with(|w| {
         w.borrow()

@@ -43,11 +43,6 @@ pub struct ReturnStatus {
 }
 
 impl ReturnStatus {
-    /// A placeholder that does nothing (while a widget is re-rendered).
-    pub fn inert() -> Self {
-        ReturnStatus { _poll: None }
-    }
-
     /// Renders the pending text and starts polling; without a reference, shows the error.
     pub fn mount(
         container: &Element,

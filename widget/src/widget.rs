@@ -8,20 +8,26 @@ use std::cell::RefCell;
 
 use web_sys::{Element, ShadowRoot};
 
+#[cfg(feature = "product")]
 use crate::alert::{self, Alert};
+#[cfg(feature = "product")]
 use crate::card::{self, Card};
 use crate::dom::{Field, dispatch, document, element, set_attr};
 use crate::error::WidgetError;
 use crate::format::Digits;
+#[cfg(feature = "product")]
 use crate::installments::Installments;
 use crate::lang::Lang;
+#[cfg(feature = "product")]
 use crate::modal;
-use crate::options::{AmountOptions, RawOptions, WidgetType};
+use crate::options::{AmountOptions, NOT_BUNDLED, RawOptions, WidgetType};
 use crate::origin::{self, Place};
 use crate::points::{DEFAULT_MULTIPLIER, Points, Price};
+#[cfg(feature = "product")]
 use crate::price_watch::PriceWatch;
 use crate::report::{STATE_ATTR, report, set_state};
 use crate::shadow::{BASE, Sheet, prepare};
+#[cfg(feature = "return-page")]
 use crate::status::{self, ReturnOptions, ReturnStatus};
 
 /// The class of our wrapper element in the merchant's container (light DOM). The loader creates
@@ -37,6 +43,7 @@ pub struct Mounted {
     shadow: ShadowRoot,
     state: RefCell<State>,
     /// Follows `priceSelector`; dropped (disconnected) with the widget.
+    #[cfg(feature = "product")]
     _watch: Option<PriceWatch>,
 }
 
@@ -56,6 +63,7 @@ struct Settings {
     price: Option<Price>,
     multiplier: u64,
     callback: Option<String>,
+    #[cfg(feature = "return-page")]
     return_options: Option<ReturnOptions>,
 }
 
@@ -83,15 +91,37 @@ impl Settings {
     }
 }
 
+/// What is rendered; only the types of this bundle exist (see the crate's features).
 #[derive(Debug)]
 enum Component {
+    /// Nothing: the placeholder while a widget is re-rendered.
+    Empty,
+    #[cfg(feature = "product")]
     Alert(Alert),
+    #[cfg(feature = "product")]
     Card(Card),
+    #[cfg(feature = "product")]
     Installments(Installments),
     /// Held for its `Drop`, which stops the polling.
-    Return {
-        _status: ReturnStatus,
-    },
+    #[cfg(feature = "return-page")]
+    Return { _status: ReturnStatus },
+}
+
+impl Component {
+    /// Shows `points` in place; `false` for a widget without a number (the return widget
+    /// follows the server, not the page).
+    fn show(&self, points: Points) -> Result<bool, WidgetError> {
+        let _ = points;
+        match self {
+            #[cfg(feature = "product")]
+            Component::Alert(c) => c.show(points).map(|()| true),
+            #[cfg(feature = "product")]
+            Component::Card(c) => c.show(points).map(|()| true),
+            #[cfg(feature = "product")]
+            Component::Installments(c) => c.show(points).map(|()| true),
+            _ => Ok(false),
+        }
+    }
 }
 
 impl Mounted {
@@ -126,6 +156,7 @@ impl Mounted {
         if options.has("callbackUrl") {
             next.callback = options.callback_url()?;
         }
+        #[cfg(feature = "return-page")]
         if next.kind == WidgetType::Return && next.return_options.is_none() {
             next.return_options = Some(return_options(options)?);
         }
@@ -135,12 +166,8 @@ impl Mounted {
             && next.callback == state.settings.callback;
         if same_view {
             let points = next.points();
-            match &state.component {
-                Component::Alert(c) => c.show(points)?,
-                Component::Card(c) => c.show(points)?,
-                Component::Installments(c) => c.show(points)?,
-                // The return widget follows the server, not the page.
-                Component::Return { .. } => return Ok(()),
+            if !state.component.show(points)? {
+                return Ok(());
             }
             state.settings = next;
             drop(state);
@@ -149,12 +176,7 @@ impl Mounted {
             return Ok(());
         }
         // Re-render inside the same host: drop the old component first (its modal, its timers).
-        let old = std::mem::replace(
-            &mut state.component,
-            Component::Return {
-                _status: ReturnStatus::inert(),
-            },
-        );
+        let old = std::mem::replace(&mut state.component, Component::Empty);
         drop(old);
         let component = render(&self.container, &self.host, &self.shadow, &next)?;
         state.settings = next;
@@ -171,6 +193,7 @@ impl Mounted {
     }
 
     /// The `priceSelector` element changed: read its text as the new price.
+    #[cfg(feature = "product")]
     pub fn price_changed(&self, text: &str) {
         match crate::price_watch::read_price(text) {
             Some(price) => {
@@ -190,14 +213,12 @@ impl Mounted {
         }
     }
 
+    #[cfg(feature = "product")]
     fn refresh(&self) -> Result<(), WidgetError> {
         let state = self.state.borrow();
         let points = state.settings.points();
-        match &state.component {
-            Component::Alert(c) => c.show(points)?,
-            Component::Card(c) => c.show(points)?,
-            Component::Installments(c) => c.show(points)?,
-            Component::Return { .. } => return Ok(()),
+        if !state.component.show(points)? {
+            return Ok(());
         }
         drop(state);
         set_state(&self.container, "ready");
@@ -262,27 +283,16 @@ fn try_mount(
         price: None,
         multiplier: DEFAULT_MULTIPLIER,
         callback: options.callback_url()?,
+        #[cfg(feature = "return-page")]
         return_options: None,
     };
     settings.merge(amount);
+    #[cfg(feature = "return-page")]
     if kind == WidgetType::Return {
         settings.return_options = Some(return_options(options)?);
     }
-    let selector = options.price_selector();
-    let watched = match &selector {
-        Some(selector) => Some(crate::price_watch::find(selector)?),
-        None => None,
-    };
-    if let Some(el) = &watched
-        && amount.points.is_none()
-        && amount.price.is_none()
-    {
-        let text = el.text_content().unwrap_or_default();
-        settings.price = Some(
-            crate::price_watch::read_price(&text)
-                .ok_or(WidgetError::Input("the price element holds no price"))?,
-        );
-    }
+    #[cfg(feature = "product")]
+    let watched = watched_price(options, amount, &mut settings)?;
     let host = match reserved_host(container) {
         Some(host) => host,
         None => {
@@ -316,8 +326,31 @@ fn try_mount(
             settings,
             component,
         }),
+        #[cfg(feature = "product")]
         _watch: watched.and_then(|el| PriceWatch::new(&el, container)),
     })
+}
+
+/// The `priceSelector` element, if given, with its price read into `settings` unless `points`
+/// or `price` were given too.
+#[cfg(feature = "product")]
+fn watched_price(
+    options: &RawOptions,
+    amount: AmountOptions,
+    settings: &mut Settings,
+) -> Result<Option<Element>, WidgetError> {
+    let Some(selector) = options.price_selector() else {
+        return Ok(None);
+    };
+    let el = crate::price_watch::find(&selector)?;
+    if amount.points.is_none() && amount.price.is_none() {
+        let text = el.text_content().unwrap_or_default();
+        settings.price = Some(
+            crate::price_watch::read_price(&text)
+                .ok_or(WidgetError::Input("the price element holds no price"))?,
+        );
+    }
+    Ok(Some(el))
 }
 
 /// Dispatches `points:ready` / `points:updated` for a points-showing widget.
@@ -346,23 +379,33 @@ fn render(
     settings: &Settings,
 ) -> Result<Component, WidgetError> {
     let sheet: &'static Sheet = match settings.kind {
+        #[cfg(feature = "product")]
         WidgetType::PointsAlert => &alert::STYLE,
+        #[cfg(feature = "product")]
         WidgetType::PointsCard => &card::STYLE,
+        #[cfg(feature = "product")]
         WidgetType::Installments => &modal::STYLE,
+        #[cfg(feature = "return-page")]
         WidgetType::Return => &status::STYLE,
+        #[allow(unreachable_patterns)] // every type is in the test build
+        _ => return Err(WidgetError::Type(NOT_BUNDLED)),
     };
     prepare(host, &[&BASE, sheet])?;
     set_attr(host, "data-points-type", settings.kind.as_str());
     set_attr(host, "dir", settings.lang.dir());
     set_attr(host, "lang", settings.lang.code());
     let (lang, digits, points) = (settings.lang, settings.digits, settings.points());
+    let _ = (container, digits, points);
     Ok(match settings.kind {
+        #[cfg(feature = "product")]
         WidgetType::PointsAlert => {
             Component::Alert(Alert::mount(container, host, shadow, lang, digits, points)?)
         }
+        #[cfg(feature = "product")]
         WidgetType::PointsCard => {
             Component::Card(Card::mount(container, shadow, lang, digits, points)?)
         }
+        #[cfg(feature = "product")]
         WidgetType::Installments => Component::Installments(Installments::mount(
             container,
             shadow,
@@ -371,6 +414,7 @@ fn render(
             points,
             settings.callback.as_deref(),
         )?),
+        #[cfg(feature = "return-page")]
         WidgetType::Return => {
             let options = settings
                 .return_options
@@ -380,9 +424,12 @@ fn render(
                 _status: ReturnStatus::mount(container, shadow, lang, options)?,
             }
         }
+        #[allow(unreachable_patterns)]
+        _ => return Err(WidgetError::Type(NOT_BUNDLED)),
     })
 }
 
+#[cfg(feature = "return-page")]
 fn return_options(options: &RawOptions) -> Result<ReturnOptions, WidgetError> {
     Ok(ReturnOptions {
         server: options.server()?,

@@ -19,6 +19,8 @@ mod errors;
 mod helpers;
 #[path = "browser/hostile.rs"]
 mod hostile;
+#[path = "browser/loader.rs"]
+mod loader;
 #[path = "browser/origin.rs"]
 mod origin;
 #[path = "browser/status.rs"]

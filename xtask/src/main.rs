@@ -4,6 +4,7 @@
 //! cargo xtask demo      # build the widget, run sandbox + server + storefront until Ctrl-C
 //! cargo xtask test      # the whole suite: fmt, clippy, unit/integration, wasm tests, e2e
 //! cargo xtask widget    # build the widget into dist/widget/
+//! cargo xtask dist      # the release: versioned files, manifest with SRI, CSP, snippets
 //! cargo xtask e2e [F]   # only the e2e suites (tests whose name contains F), widget built first
 //! cargo xtask browser   # only the widget's wasm-bindgen tests in Chromium
 //! cargo xtask setup     # only install what is missing (wasm target, CLIs, browser)
@@ -12,9 +13,12 @@
 //! Every task installs what it needs first, idempotently: a second run does no set-up work.
 //! Only xtask shells out; the other crates never run programs.
 
+mod build;
 mod cmd;
+mod dist;
 mod tasks;
 mod tools;
+mod verify;
 
 use anyhow::{Result, bail};
 
@@ -27,6 +31,7 @@ fn main() -> Result<()> {
         "demo" => tasks::demo(&project, rest),
         "test" => tasks::test(&project, rest),
         "widget" => tasks::widget(&project).map(|_| ()),
+        "dist" => dist::dist(&project),
         "e2e" => tasks::e2e(&project, rest),
         "browser" => tasks::browser(&project),
         "setup" => tools::Tools::ensure(&project, tools::Need::Everything).map(|_| ()),
@@ -44,7 +49,9 @@ tasks:
   demo     build the widget and run sandbox + merchant server + storefront on localhost
   test     fmt, clippy, unit + integration tests, widget tests in Chromium, e2e in Chromium
            (`test --quick` skips the browser suites)
-  widget   build the widget into dist/widget/
+  widget   build the widget into dist/widget/ (both bundles, the loader, its .d.ts)
+  dist     build the release into dist/release/: versioned file names, manifest.json with SRI
+           hashes, csp.txt, snippet.html (POINTS_WIDGET_ORIGIN: the origin it is served from)
   e2e [F]  build the widget, run only the e2e suites (a filter F as for `cargo test`)
   browser  run only the widget's wasm-bindgen tests in Chromium
   setup    install what is missing and nothing else

@@ -1,4 +1,4 @@
-//! The tasks: widget, test, demo.
+//! The tasks: widget, test, e2e, browser, demo.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -6,93 +6,14 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 
-use crate::cmd::{Tally, read, run, run_tests};
+use crate::build::build_widget;
+use crate::cmd::{Tally, run, run_tests};
 use crate::tools::{Need, Project, Tools, WasmToolchain};
 
-/// wasm features rustc 1.95+ emits by default for wasm32-unknown-unknown; wasm-opt must be told
-/// about each or it rejects the module.
-const WASM_OPT_FEATURES: [&str; 6] = [
-    "--enable-bulk-memory",
-    "--enable-nontrapping-float-to-int",
-    "--enable-sign-ext",
-    "--enable-mutable-globals",
-    "--enable-reference-types",
-    "--enable-multivalue",
-];
-
-/// Builds the widget into `dist/widget/`: compile (size profile), bind, optimise, add the loader.
+/// Builds the widget into `dist/widget/` (both bundles, the loader, its TypeScript declarations).
 pub fn widget(project: &Project) -> Result<PathBuf> {
     let tools = Tools::ensure(project, Need::Widget)?;
     build_widget(project, &tools)
-}
-
-fn build_widget(project: &Project, tools: &Tools) -> Result<PathBuf> {
-    let mut cargo = tools.wasm_cargo(project);
-    cargo.args(["build", "--package", "widget", "--profile", "widget"]);
-    if matches!(tools.wasm, WasmToolchain::Debian) {
-        // Only Debian's nightly-capable path can drop the panic machinery entirely.
-        cargo.env("RUSTFLAGS", "-Zunstable-options -Cpanic=immediate-abort");
-    }
-    run(&mut cargo)?;
-    let wasm = tools
-        .wasm_artifacts(project, "widget")
-        .join("points_widget.wasm");
-
-    let out = project.dist_widget();
-    if out.exists() {
-        std::fs::remove_dir_all(&out).with_context(|| format!("clearing {}", out.display()))?;
-    }
-    std::fs::create_dir_all(&out)?;
-    let mut bindgen = Command::new(&tools.wasm_bindgen);
-    bindgen.args([
-        "--target",
-        "web",
-        "--no-typescript",
-        "--out-name",
-        "points_widget",
-        "--out-dir",
-    ]);
-    bindgen.arg(&out).arg(&wasm);
-    run(&mut bindgen)?;
-
-    let bound = out.join("points_widget_bg.wasm");
-    let mut opt = Command::new(&tools.wasm_opt);
-    opt.args(["-Oz", "--converge", "--strip-debug", "--strip-producers"])
-        .args(WASM_OPT_FEATURES)
-        .arg(&bound)
-        .arg("-o")
-        .arg(&bound);
-    run(&mut opt)?;
-
-    let loader = project
-        .root
-        .join("widget")
-        .join("js")
-        .join("widget-loader.js");
-    std::fs::copy(&loader, out.join("widget-loader.js"))
-        .with_context(|| format!("copying {}", loader.display()))?;
-    report_sizes(&out)?;
-    Ok(out)
-}
-
-fn report_sizes(out: &Path) -> Result<()> {
-    eprintln!("xtask: widget built in {}", out.display());
-    for name in [
-        "points_widget_bg.wasm",
-        "points_widget.js",
-        "widget-loader.js",
-    ] {
-        let path = out.join(name);
-        let raw = std::fs::metadata(&path)?.len();
-        let gzip = read(
-            Command::new("sh")
-                .arg("-c")
-                .arg(format!("gzip -9 -c '{}' | wc -c", path.display())),
-        )
-        .unwrap_or_default();
-        eprintln!("xtask:   {name:<24} {raw:>8} bytes   {gzip:>7} gzip");
-    }
-    Ok(())
 }
 
 /// The whole suite, in the order that fails fastest.
@@ -219,7 +140,11 @@ fn e2e_env(cargo: &mut Command, project: &Project, tools: &Tools, widget_dir: &P
         .as_ref()
         .context("playwright-core was not set up")?;
     let chromium = tools.chromium.as_ref().context("chromium was not set up")?;
+    // The release too: the layout suite loads the widget as a merchant would, by versioned name
+    // and SRI hash.
+    let release = crate::dist::release(project, widget_dir)?;
     cargo
+        .env("POINTS_KIT_RELEASE_DIR", release)
         .env("PLAYWRIGHT_NODE_EXE", node)
         .env("PLAYWRIGHT_CLI_JS", cli)
         .env("POINTS_KIT_CHROMIUM", chromium)

@@ -120,7 +120,7 @@ impl Session {
     }
 }
 
-fn artifacts_dir() -> PathBuf {
+pub fn artifacts_dir() -> PathBuf {
     std::env::var_os("POINTS_KIT_ARTIFACTS")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../artifacts"))

@@ -7,5 +7,7 @@
 
 mod checkout;
 mod helpers;
+mod layout;
+mod layout_page;
 mod pages;
 mod webhooks;

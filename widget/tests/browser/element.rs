@@ -10,7 +10,7 @@ use web_sys::Element;
 use crate::helpers::*;
 
 /// `window.PointsWidget`, running `widget/js/widget-loader.js` once, wired to this module.
-fn loader() -> Object {
+pub(crate) fn loader() -> Object {
     let window = web_sys::window().expect("window");
     let existing = Reflect::get(&window, &"PointsWidget".into()).expect("get");
     if existing.is_undefined() {
@@ -50,7 +50,7 @@ fn use_module(api: &Object, real: bool) {
     call(api, "__useModule", &module);
 }
 
-fn call(api: &Object, name: &str, arg: &JsValue) -> JsValue {
+pub(crate) fn call(api: &Object, name: &str, arg: &JsValue) -> JsValue {
     let f: Function = Reflect::get(api, &name.into())
         .expect("get")
         .dyn_into()
