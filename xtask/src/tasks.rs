@@ -219,10 +219,12 @@ fn e2e_env(cargo: &mut Command, project: &Project, tools: &Tools, widget_dir: &P
         .as_ref()
         .context("playwright-core was not set up")?;
     let chromium = tools.chromium.as_ref().context("chromium was not set up")?;
+    let axe = tools.axe.as_ref().context("axe-core was not set up")?;
     cargo
         .env("PLAYWRIGHT_NODE_EXE", node)
         .env("PLAYWRIGHT_CLI_JS", cli)
         .env("POINTS_KIT_CHROMIUM", chromium)
+        .env("POINTS_KIT_AXE", axe)
         .env("POINTS_KIT_WIDGET_DIR", widget_dir)
         .env("POINTS_KIT_WWW_DIR", project.root.join("www"))
         .env("POINTS_KIT_ARTIFACTS", project.root.join("artifacts"));
