@@ -85,7 +85,16 @@ async fn hosted_pages_are_accessible(session: Session) -> Result<()> {
     found.extend(audit(&session, "hosted card").await?);
     hosted.pay_by_card(GOOD_CARD).await?;
     hosted.on_page("success").await?;
-    found.extend(audit(&session, "hosted success").await?);
+    // Points' own success page returns to the store after 4 seconds (API.md §4.2), which the
+    // sandbox reproduces with a meta refresh: axe's `meta-refresh` (WCAG 2.2.1) is Points'
+    // behaviour, not the store's, so it alone is let through here; the page also offers a
+    // "back to the store" link at once. Every other rule still applies.
+    found.extend(
+        audit(&session, "hosted success")
+            .await?
+            .into_iter()
+            .filter(|v| v["rule"] != "meta-refresh"),
+    );
     session.page.goto(&format!("{url}?lang={lang}"), None).await?;
     hosted.on_page("completed").await?;
     found.extend(audit(&session, "hosted completed").await?);

@@ -1,21 +1,20 @@
 //! The races payment integrations get wrong: the webhook before the redirect, a redirect that
 //! never comes, a double-clicked pay button, the back button after success.
 //!
-//! The browser's navigation back to the store is held or dropped with Playwright's request
-//! routing, so each ordering is forced, not hoped for.
+//! Points' answer to the shopper's "approve" (the redirect back to the store) is held or dropped
+//! with Playwright's request routing, so each ordering is forced, not hoped for.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use playwright_rs::Route;
+use playwright_rs::{FetchOptions, FulfillOptions, Route};
 
 use crate::flows::{OUD_50, OUD_100, back_on_return_page, shop_to_hosted};
 use crate::harness::{Session, scenario};
 use crate::helpers::{
-    eventually, fail_order_lookups, points_orders, query_param, server_reaches, start_stack,
-    the_points_order,
+    eventually, fail_order_lookups, points_orders, server_reaches, start_stack, the_points_order,
 };
 use crate::pages::{CheckoutPage, HostedCheckout, OrderPage, ReturnPage};
 
@@ -24,37 +23,43 @@ scenario!(redirect_never_arrives);
 scenario!(double_clicked_pay_makes_one_session);
 scenario!(back_after_success_shows_the_same_order);
 
-/// The browser's request for the return page waits until the merchant server has the webhook;
-/// the page then shows the confirmed order.
+/// The shopper's "approve" reaches Points at once, but Points' answer (the redirect back to the
+/// store) is handed to the browser only once the merchant server has processed the webhook; the
+/// return page then shows the confirmed order.
 async fn webhook_before_redirect(session: Session) -> Result<()> {
     let stack = start_stack(false).await?;
     // Only the webhook can confirm: Points' order lookups fail.
     fail_order_lookups(&stack).await?;
-    let storefront = stack.storefront_url.clone();
+    let hosted = shop_to_hosted(&session, &stack, OUD_50).await?;
+    let order_number = hosted_order_number(&session).await?;
     let held = Arc::new(AtomicUsize::new(0));
-    let counter = held.clone();
+    let (storefront, counter, number) = (
+        stack.storefront_url.clone(),
+        held.clone(),
+        order_number.clone(),
+    );
     session
         .page
-        .route("**/return.html?*", move |route: Route| {
-            let (storefront, counter) = (storefront.clone(), counter.clone());
+        .route(APPROVE, move |route: Route| {
+            let (storefront, counter, number) =
+                (storefront.clone(), counter.clone(), number.clone());
             async move {
-                let url = route.request().url().to_owned();
-                if let Some(number) = query_param(&url, "ref")
-                    && wait_until_confirmed(&storefront, &number).await.is_ok()
-                {
+                let answer = send_to_points(&route).await?;
+                if wait_until_confirmed(&storefront, &number).await.is_ok() {
                     counter.fetch_add(1, Ordering::SeqCst);
                 }
-                route.continue_(None).await
+                route.fulfill(answer).await
             }
         })
         .await?;
 
-    let hosted = shop_to_hosted(&session, &stack, OUD_50).await?;
     hosted.approve().await?;
-    let order_number = back_on_return_page(&session, &stack).await?;
-    assert!(
-        held.load(Ordering::SeqCst) >= 1,
-        "the return page was requested only after the webhook was processed"
+    let returned = back_on_return_page(&session, &stack).await?;
+    assert_eq!(returned, order_number);
+    assert_eq!(
+        held.load(Ordering::SeqCst),
+        1,
+        "the redirect was handed over only after the webhook was processed"
     );
     let return_page = ReturnPage(&session);
     return_page.shows_confirmed(&order_number).await?;
@@ -63,26 +68,27 @@ async fn webhook_before_redirect(session: Session) -> Result<()> {
     Ok(())
 }
 
-/// The shopper's connection drops on the way back to the store: the webhook still confirms
-/// the order, and the order page shows it.
+/// The shopper approves, Points settles, and the connection drops before the redirect comes
+/// back: the webhook still confirms the order, and the order page shows it.
 async fn redirect_never_arrives(session: Session) -> Result<()> {
     let stack = start_stack(false).await?;
     fail_order_lookups(&stack).await?;
+    let hosted = shop_to_hosted(&session, &stack, OUD_100).await?;
+    let order_number = hosted_order_number(&session).await?;
     let dropped = Arc::new(AtomicUsize::new(0));
     let counter = dropped.clone();
     session
         .page
-        .route("**/return.html?*", move |route: Route| {
+        .route(APPROVE, move |route: Route| {
             let counter = counter.clone();
             async move {
+                send_to_points(&route).await?;
                 counter.fetch_add(1, Ordering::SeqCst);
                 route.abort(Some("internetdisconnected")).await
             }
         })
         .await?;
 
-    let hosted = shop_to_hosted(&session, &stack, OUD_100).await?;
-    let order_number = hosted_order_number(&session).await?;
     hosted.approve().await?;
     let order = server_reaches(&stack, &order_number, "confirmed").await?;
     assert_eq!(order["order_status"], "approved");
@@ -153,6 +159,28 @@ async fn back_after_success_shows_the_same_order(session: Session) -> Result<()>
     assert_eq!(order["order_status"], "approved", "{order}");
     stack.stop().await;
     Ok(())
+}
+
+/// The hosted page's one-click approve (a form POST that Points answers with a redirect to the
+/// store; redirects themselves cannot be routed, the request that causes one can).
+const APPROVE: &str = "**/checkout/*/approve";
+
+/// Sends the routed request on to Points as the browser would, without following Points'
+/// redirect, and answers Points' response as it came, ready to hand to the browser (or not).
+async fn send_to_points(route: &Route) -> playwright_rs::Result<FulfillOptions> {
+    let request = route.request();
+    let mut options = FetchOptions::builder()
+        .max_redirects(0)
+        .headers(request.headers());
+    if let Some(body) = request.post_data() {
+        options = options.post_data(body);
+    }
+    let answer = route.fetch(options.build()).await?;
+    Ok(FulfillOptions::builder()
+        .status(answer.status())
+        .headers(answer.headers().iter().cloned().collect())
+        .body(answer.body().to_vec())
+        .build())
 }
 
 /// Our order number as the hosted page shows it.
