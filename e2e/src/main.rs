@@ -29,7 +29,10 @@ async fn main() -> Result<()> {
     println!();
     println!("  points-kit demo is running");
     println!();
-    println!("  storefront       {}/  (English: /en/)", stack.storefront_url);
+    println!(
+        "  storefront       {}/  (English: /en/)",
+        stack.storefront_url
+    );
     println!("  product page     {}/oud.html", stack.storefront_url);
     println!("  your orders      {}/order.html", stack.storefront_url);
     println!(

@@ -73,7 +73,10 @@ async fn hosted_pages_are_accessible(session: Session) -> Result<()> {
     let mut found = Vec::new();
 
     let (_, url) = create_checkout(&stack).await?;
-    session.page.goto(&format!("{url}?lang={lang}"), None).await?;
+    session
+        .page
+        .goto(&format!("{url}?lang={lang}"), None)
+        .await?;
     hosted.wait_until_open(&stack.sandbox_url).await?;
     found.extend(audit(&session, "hosted checkout").await?);
     hosted.sign_in(RICH_PHONE).await?;
@@ -95,12 +98,18 @@ async fn hosted_pages_are_accessible(session: Session) -> Result<()> {
             .into_iter()
             .filter(|v| v["rule"] != "meta-refresh"),
     );
-    session.page.goto(&format!("{url}?lang={lang}"), None).await?;
+    session
+        .page
+        .goto(&format!("{url}?lang={lang}"), None)
+        .await?;
     hosted.on_page("completed").await?;
     found.extend(audit(&session, "hosted completed").await?);
 
     let (_, url) = create_checkout(&stack).await?;
-    session.page.goto(&format!("{url}?lang={lang}"), None).await?;
+    session
+        .page
+        .goto(&format!("{url}?lang={lang}"), None)
+        .await?;
     hosted.wait_until_open(&stack.sandbox_url).await?;
     expire_session(&stack, &hosted.session_id()?).await?;
     hosted.reload().await?;

@@ -24,7 +24,9 @@ async fn shopper_cancels_on_the_hosted_page(session: Session) -> Result<()> {
     assert_eq!(order["order_status"], "cancelled");
 
     let order_page = OrderPage(&session);
-    order_page.open(&stack.storefront_url, &order_number).await?;
+    order_page
+        .open(&stack.storefront_url, &order_number)
+        .await?;
     order_page
         .shows(&order_number, "failed", OUD_50.price)
         .await?;

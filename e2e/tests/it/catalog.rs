@@ -31,18 +31,28 @@ fn offered(html: &str) -> BTreeMap<String, String> {
 #[test]
 fn every_variant_on_every_page_is_priced_as_in_the_catalogue() -> Result<()> {
     let root = www();
-    let catalog: Value = serde_json::from_str(&std::fs::read_to_string(root.join("catalog.json"))?)?;
+    let catalog: Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("catalog.json"))?)?;
     let prices: BTreeMap<String, String> = catalog["products"]
         .as_array()
         .context("products")?
         .iter()
-        .filter_map(|p| Some((p["sku"].as_str()?.to_owned(), p["price"].as_str()?.to_owned())))
+        .filter_map(|p| {
+            Some((
+                p["sku"].as_str()?.to_owned(),
+                p["price"].as_str()?.to_owned(),
+            ))
+        })
         .collect();
 
     let mut seen = BTreeMap::new();
     for entry in std::fs::read_dir(&root)? {
         let path = entry?.path();
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_owned();
         if !name.ends_with(".html") {
             continue;
         }

@@ -242,12 +242,8 @@ impl Session {
     pub async fn snap(&self, step: &str) -> Result<()> {
         let relative = {
             let mut shots = self.inner.shots.lock().unwrap_or_else(|e| e.into_inner());
-            let relative = report::shot_path(
-                &self.inner.scenario,
-                self.profile,
-                shots.len() + 1,
-                step,
-            );
+            let relative =
+                report::shot_path(&self.inner.scenario, self.profile, shots.len() + 1, step);
             shots.push(relative.clone());
             relative
         };

@@ -86,11 +86,7 @@ pub async fn create_checkout(stack: &Stack) -> Result<(String, String)> {
 /// Every order the sandbox (Points) holds, with its sessions (`GET /_sandbox/orders`).
 pub async fn points_orders(stack: &Stack) -> Result<Vec<Value>> {
     let url = format!("{}/_sandbox/orders", stack.sandbox_url);
-    Ok(reqwest::get(&url)
-        .await?
-        .error_for_status()?
-        .json()
-        .await?)
+    Ok(reqwest::get(&url).await?.error_for_status()?.json().await?)
 }
 
 /// The one order Points holds; fails if there are none or several.

@@ -92,12 +92,18 @@ async fn redirect_never_arrives(session: Session) -> Result<()> {
     hosted.approve().await?;
     let order = server_reaches(&stack, &order_number, "confirmed").await?;
     assert_eq!(order["order_status"], "approved");
-    assert_eq!(dropped.load(Ordering::SeqCst), 1, "the redirect was dropped");
+    assert_eq!(
+        dropped.load(Ordering::SeqCst),
+        1,
+        "the redirect was dropped"
+    );
     session.snap("redirect-dropped").await?;
 
     // Later, the shopper looks the order up on the store.
     let order_page = OrderPage(&session);
-    order_page.open(&stack.storefront_url, &order_number).await?;
+    order_page
+        .open(&stack.storefront_url, &order_number)
+        .await?;
     order_page
         .shows(&order_number, "confirmed", OUD_100.price)
         .await?;

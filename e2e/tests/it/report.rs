@@ -109,10 +109,9 @@ fn render(entries: &[Value]) -> String {
             .as_str()
             .map(|e| format!("<pre>{}</pre>", escape(e)))
             .unwrap_or_default();
-        let _ = write!(
+        let _ = writeln!(
             rows,
-            r#"<tr class="{class}"><td>{scenario}</td><td>{profile}</td><td>{status}</td><td>{seconds} s</td><td>{thumbs}{error}</td></tr>
-"#,
+            r#"<tr class="{class}"><td>{scenario}</td><td>{profile}</td><td>{status}</td><td>{seconds} s</td><td>{thumbs}{error}</td></tr>"#,
             class = if ok { "pass" } else { "fail" },
             scenario = escape(text(entry, "scenario")),
             profile = escape(text(entry, "profile")),

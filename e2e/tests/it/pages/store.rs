@@ -108,7 +108,10 @@ impl CheckoutPage<'_> {
                 // Two real taps on the same spot: the second lands while the first request is
                 // in flight (a locator tap would wait for the button to be enabled again).
                 pay.scroll_into_view_if_needed().await?;
-                let area = pay.bounding_box().await?.context("the pay button is visible")?;
+                let area = pay
+                    .bounding_box()
+                    .await?
+                    .context("the pay button is visible")?;
                 let (x, y) = (area.x + area.width / 2.0, area.y + area.height / 2.0);
                 let touch = self.0.page.touchscreen();
                 touch.tap(x, y).await?;
@@ -181,7 +184,10 @@ impl ReturnPage<'_> {
     pub async fn shows_confirmed(&self, order_number: &str) -> Result<()> {
         self.shows_state("confirmed").await?;
         let status = self.0.page.locator("#order-status [role=status]");
-        let title = self.0.lang().pick("تم تأكيد طلبك", "Your order is confirmed");
+        let title = self
+            .0
+            .lang()
+            .pick("تم تأكيد طلبك", "Your order is confirmed");
         expect(status.clone())
             .with_timeout(PATIENCE)
             .to_contain_text(title)
@@ -226,7 +232,9 @@ impl OrderPage<'_> {
         expect(self.field("order-number"))
             .to_have_text(order_number)
             .await?;
-        expect(self.field("order-total")).to_have_text(total).await?;
+        expect(self.field("order-total"))
+            .to_have_text(total)
+            .await?;
         Ok(())
     }
 }
