@@ -29,8 +29,12 @@ async fn main() -> Result<()> {
     println!();
     println!("  points-kit demo is running");
     println!();
-    println!("  storefront       {}/", stack.storefront_url);
-    println!("  product page     {}/product.html", stack.storefront_url);
+    println!(
+        "  storefront       {}/  (English: /en/)",
+        stack.storefront_url
+    );
+    println!("  product page     {}/oud.html", stack.storefront_url);
+    println!("  your orders      {}/order.html", stack.storefront_url);
     println!(
         "  merchant API     {}/api/orders/{{order_number}}",
         stack.storefront_url

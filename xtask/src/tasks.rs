@@ -143,11 +143,13 @@ fn e2e_env(cargo: &mut Command, project: &Project, tools: &Tools, widget_dir: &P
     // The release too: the layout suite loads the widget as a merchant would, by versioned name
     // and SRI hash.
     let release = crate::dist::release(project, widget_dir)?;
+    let axe = tools.axe.as_ref().context("axe-core was not set up")?;
     cargo
         .env("POINTS_KIT_RELEASE_DIR", release)
         .env("PLAYWRIGHT_NODE_EXE", node)
         .env("PLAYWRIGHT_CLI_JS", cli)
         .env("POINTS_KIT_CHROMIUM", chromium)
+        .env("POINTS_KIT_AXE", axe)
         .env("POINTS_KIT_WIDGET_DIR", widget_dir)
         .env("POINTS_KIT_WWW_DIR", project.root.join("www"))
         .env("POINTS_KIT_ARTIFACTS", project.root.join("artifacts"));

@@ -15,6 +15,8 @@ use crate::cmd::{command, exists, read, run, run_with_timeout};
 
 const BINARYEN: &str = "binaryen@132.0.0";
 const PLAYWRIGHT_CORE: &str = "playwright-core@1.64.0";
+/// The accessibility engine the e2e suites inject into every page.
+const AXE_CORE: &str = "axe-core@4.14.1";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
 /// Where the repository and its build outputs are.
@@ -83,6 +85,7 @@ pub struct Tools {
     pub wasm_opt: PathBuf,
     pub node: Option<PathBuf>,
     pub playwright_cli: Option<PathBuf>,
+    pub axe: Option<PathBuf>,
     pub chromium: Option<PathBuf>,
     pub chromedriver: Option<PathBuf>,
 }
@@ -101,6 +104,7 @@ impl Tools {
             wasm_opt,
             node: Some(node),
             playwright_cli: None,
+            axe: None,
             chromium: None,
             chromedriver: None,
         };
@@ -109,6 +113,7 @@ impl Tools {
             tools.chromium = Some(chromium);
             tools.chromedriver = Some(chromedriver);
             tools.playwright_cli = Some(node_modules.join("playwright-core").join("cli.js"));
+            tools.axe = Some(node_modules.join("axe-core").join("axe.min.js"));
         }
         Ok(tools)
     }
@@ -244,13 +249,14 @@ fn ensure_node() -> Result<PathBuf> {
     which("node").context("node is still missing after installing nodejs")
 }
 
-/// Installs binaryen (wasm-opt) and, for tests, playwright-core into `<tools>/node`.
+/// Installs binaryen (wasm-opt) and, for tests, playwright-core and axe-core into `<tools>/node`.
 fn ensure_npm_packages(project: &Project, need: Need) -> Result<PathBuf> {
     let prefix = project.tools_dir.join("node");
     let modules = prefix.join("node_modules");
     let mut wanted = vec![BINARYEN];
     if need == Need::Everything {
         wanted.push(PLAYWRIGHT_CORE);
+        wanted.push(AXE_CORE);
     }
     let missing: Vec<&str> = wanted
         .into_iter()

@@ -1,130 +1,11 @@
-//! Browser and stack set-up shared by the suites.
+//! Stack set-up and the merchant server's and sandbox's views, shared by the suites.
 
 use std::future::Future;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use e2e::{Stack, StackOptions};
-use playwright_rs::api::LaunchOptions;
-use playwright_rs::protocol::{BrowserContextOptions, Viewport};
-use playwright_rs::{Browser, BrowserContext, Page, Playwright};
-
-/// The two device profiles every scenario runs on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Device {
-    Desktop,
-    Mobile,
-}
-
-impl Device {
-    pub fn name(self) -> &'static str {
-        match self {
-            Device::Desktop => "desktop",
-            Device::Mobile => "mobile",
-        }
-    }
-
-    fn context_options(self) -> BrowserContextOptions {
-        let builder = BrowserContextOptions::builder();
-        match self {
-            Device::Desktop => builder.viewport(Viewport {
-                width: 1280,
-                height: 800,
-            }),
-            Device::Mobile => builder
-                .viewport(Viewport {
-                    width: 390,
-                    height: 844,
-                })
-                .is_mobile(true)
-                .has_touch(true)
-                .device_scale_factor(3.0),
-        }
-        .locale("ar-SA".to_owned())
-        .build()
-    }
-}
-
-/// A Chromium with one fresh context; closed on [`Session::close`].
-pub struct Session {
-    _playwright: Playwright,
-    browser: Browser,
-    pub context: BrowserContext,
-    pub page: Page,
-    pub device: Device,
-    scenario: String,
-    step: u32,
-}
-
-impl Session {
-    pub async fn start(device: Device, scenario: &str) -> Result<Session> {
-        let playwright = Playwright::launch()
-            .await
-            .context("starting the Playwright driver")?;
-        let executable =
-            std::env::var("POINTS_KIT_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-        let args = [
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-        ];
-        let browser = playwright
-            .chromium()
-            .launch_with_options(
-                LaunchOptions::new()
-                    .headless(true)
-                    .executable_path(executable)
-                    .args(args.iter().map(|a| (*a).to_owned()).collect()),
-            )
-            .await
-            .context("launching Chromium")?;
-        let context = browser
-            .new_context_with_options(device.context_options())
-            .await?;
-        let page = context.new_page().await?;
-        Ok(Session {
-            _playwright: playwright,
-            browser,
-            context,
-            page,
-            device,
-            scenario: scenario.to_owned(),
-            step: 0,
-        })
-    }
-
-    /// A screenshot of the current page into `artifacts/<scenario>/<device>-<n>-<step>.png`.
-    pub async fn snap(&mut self, step: &str) -> Result<()> {
-        self.step += 1;
-        let dir = artifacts_dir().join(&self.scenario);
-        std::fs::create_dir_all(&dir)?;
-        let file = dir.join(format!(
-            "{}-{:02}-{step}.png",
-            self.device.name(),
-            self.step
-        ));
-        self.page.screenshot_to_file(&file, None).await?;
-        Ok(())
-    }
-
-    pub async fn close(self) -> Result<()> {
-        self.context.close().await?;
-        self.browser.close().await?;
-        Ok(())
-    }
-}
-
-pub fn artifacts_dir() -> PathBuf {
-    std::env::var_os("POINTS_KIT_ARTIFACTS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../artifacts"))
-}
+use serde_json::Value;
 
 pub async fn start_stack(gate_webhooks: bool) -> Result<Stack> {
     let mut options = StackOptions::for_tests();
@@ -157,7 +38,7 @@ where
 }
 
 /// The merchant server's view of an order, as the return page reads it.
-pub async fn order_state(stack: &Stack, order_number: &str) -> Result<serde_json::Value> {
+pub async fn order_state(stack: &Stack, order_number: &str) -> Result<Value> {
     let url = format!("{}/api/orders/{order_number}", stack.storefront_url);
     let response = reqwest::get(&url).await?;
     anyhow::ensure!(
@@ -180,7 +61,12 @@ pub fn query_param(url: &str, name: &str) -> Option<String> {
 /// Starts a checkout through the merchant API, as the storefront's pay button does, and
 /// returns our order number.
 pub async fn create_order(stack: &Stack) -> Result<String> {
-    let created: serde_json::Value = reqwest::Client::new()
+    Ok(create_checkout(stack).await?.0)
+}
+
+/// Like [`create_order`], with the hosted page's URL too.
+pub async fn create_checkout(stack: &Stack) -> Result<(String, String)> {
+    let created: Value = reqwest::Client::new()
         .post(format!("{}/api/checkout", stack.storefront_url))
         .json(&serde_json::json!({ "items": [{ "sku": "oud-50", "quantity": 1 }] }))
         .send()
@@ -188,8 +74,65 @@ pub async fn create_order(stack: &Stack) -> Result<String> {
         .error_for_status()?
         .json()
         .await?;
-    Ok(created["order_number"]
-        .as_str()
-        .context("order_number in the answer")?
-        .to_owned())
+    let field = |name: &str| -> Result<String> {
+        Ok(created[name]
+            .as_str()
+            .with_context(|| format!("{name} in the answer"))?
+            .to_owned())
+    };
+    Ok((field("order_number")?, field("checkout_url")?))
+}
+
+/// Every order the sandbox (Points) holds, with its sessions (`GET /_sandbox/orders`).
+pub async fn points_orders(stack: &Stack) -> Result<Vec<Value>> {
+    let url = format!("{}/_sandbox/orders", stack.sandbox_url);
+    Ok(reqwest::get(&url).await?.error_for_status()?.json().await?)
+}
+
+/// The one order Points holds; fails if there are none or several.
+pub async fn the_points_order(stack: &Stack) -> Result<Value> {
+    let mut orders = points_orders(stack).await?;
+    anyhow::ensure!(orders.len() == 1, "Points holds {} orders", orders.len());
+    Ok(orders.remove(0))
+}
+
+/// Ends a checkout session's 30 minutes now, through the sandbox's control API.
+pub async fn expire_session(stack: &Stack, session_id: &str) -> Result<()> {
+    reqwest::Client::new()
+        .post(format!(
+            "{}/_sandbox/sessions/{session_id}/expire",
+            stack.sandbox_url
+        ))
+        .send()
+        .await?
+        .error_for_status()?;
+    Ok(())
+}
+
+/// Makes the sandbox answer 500 to every `GET /v1/orders/{uuid}` for the rest of the test, so
+/// only a webhook can confirm an order.
+pub async fn fail_order_lookups(stack: &Stack) -> Result<()> {
+    reqwest::Client::new()
+        .post(format!("{}/_sandbox/faults", stack.sandbox_url))
+        .json(&serde_json::json!({
+            "route": "/api/v1/orders/{order_uuid}", "method": "GET",
+            "fault": "status", "status": 500, "count": 100_000
+        }))
+        .send()
+        .await?
+        .error_for_status()?;
+    Ok(())
+}
+
+/// Waits until the merchant server says `state` for the order.
+pub async fn server_reaches(stack: &Stack, order_number: &str, state: &str) -> Result<Value> {
+    eventually(
+        Duration::from_secs(20),
+        &format!("the server says {state}"),
+        || async {
+            let order = order_state(stack, order_number).await?;
+            Ok((order["state"] == state).then_some(order))
+        },
+    )
+    .await
 }

@@ -8,24 +8,28 @@
 use anyhow::{Result, ensure};
 use e2e::{Stack, StackOptions};
 
-use crate::helpers::{Device, Session, artifacts_dir, create_order};
+use crate::harness::{Profile, Session};
+use crate::helpers::create_order;
 use crate::layout_page::{LANGS, LayoutPage, OBSERVER, TYPES, release_dir, write_pages};
+use crate::report::artifacts_dir;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_desktop_no_widget_shifts_the_layout() -> Result<()> {
-    no_widget_shifts_the_layout(Device::Desktop).await
+    no_widget_shifts_the_layout(Profile::desktop_ar()).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_mobile_no_widget_shifts_the_layout() -> Result<()> {
-    no_widget_shifts_the_layout(Device::Mobile).await
+    no_widget_shifts_the_layout(Profile::mobile_ar()).await
 }
 
-async fn no_widget_shifts_the_layout(device: Device) -> Result<()> {
+/// Each page sets its own `lang`: the profile gives the device (and the context's locale).
+async fn no_widget_shifts_the_layout(profile: Profile) -> Result<()> {
+    let device = profile.device_name();
     // Arrange: the stack serving our pages; an order for the return page to ask about.
     let www = std::env::temp_dir().join(format!(
         "points-kit-layout-{}-{}",
-        device.name(),
+        device,
         std::process::id()
     ));
     write_pages(&www, &release_dir())?;
@@ -38,7 +42,7 @@ async fn no_widget_shifts_the_layout(device: Device) -> Result<()> {
     options.www_dir = www.clone();
     let stack = Stack::start(options).await?;
     let order = create_order(&stack).await?;
-    let session = Session::start(device, "layout").await?;
+    let session = Session::start(profile, "layout").await?;
     session.page.add_init_script(OBSERVER).await?;
     let page = LayoutPage(&session.page);
 
@@ -55,14 +59,11 @@ async fn no_widget_shifts_the_layout(device: Device) -> Result<()> {
             let seen = page.measure_when_ready().await?;
             let shot = artifacts_dir()
                 .join("layout")
-                .join(format!("{}-{kind}-{lang}.png", device.name()));
+                .join(format!("{}-{kind}-{lang}.png", device));
             page.screenshot_widget(&shot).await?;
             println!(
                 "{} {kind:<13} {lang}: CLS {:.4}, box {:.1}px, widget without reservation {:.1}px",
-                device.name(),
-                seen.cls,
-                seen.box_height,
-                seen.natural_height
+                device, seen.cls, seen.box_height, seen.natural_height
             );
 
             // Assert: rendered, and nothing moved.
@@ -100,7 +101,7 @@ async fn no_widget_shifts_the_layout(device: Device) -> Result<()> {
     ensure!(
         failures.is_empty(),
         "on {}:\n{}",
-        device.name(),
+        device,
         failures.join("\n")
     );
     Ok(())

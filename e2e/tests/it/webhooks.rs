@@ -5,11 +5,13 @@ use std::time::Duration;
 use anyhow::Result;
 use reqwest::StatusCode;
 
-use crate::helpers::{Device, Session, create_order, eventually, order_state, start_stack};
+use crate::harness::{Session, scenario};
+use crate::helpers::{create_order, eventually, order_state, start_stack};
 use crate::pages::ReturnPage;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_forged_webhook_changes_nothing() -> Result<()> {
+scenario!(a_forged_webhook_changes_nothing, [desktop_en]);
+
+async fn a_forged_webhook_changes_nothing(session: Session) -> Result<()> {
     let stack = start_stack(false).await?;
     let http = reqwest::Client::new();
     let order_number = create_order(&stack).await?;
@@ -53,14 +55,14 @@ async fn a_forged_webhook_changes_nothing() -> Result<()> {
     }
 
     // The order is untouched, and a shopper on the return page still sees pending.
-    let mut session = Session::start(Device::Desktop, "forged-webhook").await?;
-    let page = session.page.clone();
-    page.goto(
-        &format!("{}/return.html?ref={order_number}", stack.storefront_url),
-        None,
-    )
-    .await?;
-    ReturnPage(&page).shows_state("pending").await?;
+    session
+        .page
+        .goto(
+            &format!("{}/en/return.html?ref={order_number}", stack.storefront_url),
+            None,
+        )
+        .await?;
+    ReturnPage(&session).shows_state("pending").await?;
     session.snap("pending-after-forgery").await?;
     eventually(Duration::from_secs(2), "order untouched", || async {
         let order = order_state(&stack, &order_number).await?;
@@ -69,7 +71,6 @@ async fn a_forged_webhook_changes_nothing() -> Result<()> {
     })
     .await?;
 
-    session.close().await?;
     stack.stop().await;
     Ok(())
 }

@@ -15,14 +15,14 @@ use url::Url;
 use crate::Catalog;
 
 mod file;
-mod retention;
 mod ops;
+mod retention;
 
 #[cfg(test)]
 use file::FileConfig;
 pub use file::layered;
-pub use retention::{Retention, parse_duration};
 pub use ops::{AdminToken, MIN_ADMIN_TOKEN_LEN, OpsConfig};
+pub use retention::{Retention, parse_duration};
 
 /// The default database: a SQLite file next to the working directory, created on first start.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://points-kit.db";
