@@ -59,6 +59,7 @@ pub async fn spawn_stack(options: StackOptions) -> OpsStack {
         public_url: sandbox_url.clone(),
         merchants: Vec::new(),
         webhook_backoff_scale: options.backoff_scale,
+        ..sandbox::SandboxConfig::demo(sandbox_url.clone())
     });
     tokio::spawn(sandbox::serve(sandbox_listener, sandbox));
 
@@ -86,6 +87,7 @@ pub async fn spawn_stack(options: StackOptions) -> OpsStack {
                 .then(|| server::config::AdminToken::new(admin_token.clone())),
             webhooks_enabled: options.webhooks_enabled,
         },
+        retention: server::config::Retention::default(),
     };
     let app = server::App::start(config).await.expect("server starts");
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind server");
