@@ -20,6 +20,7 @@ mod abandon;
 mod catalog;
 mod checkout;
 mod flows;
+mod onboarding;
 mod races;
 mod redemption;
 mod webhooks;

@@ -59,14 +59,34 @@ impl HostedCheckout<'_> {
     }
     /// Phone and OTP: from the first page to the redemption choice.
     pub async fn sign_in(&self, phone: &str) -> Result<()> {
+        self.phone_and_otp(phone).await?;
+        self.on_page("redeem").await
+    }
+    /// Phone and OTP for a phone Points has never seen: onboarding (name, terms), then the
+    /// redemption choice of a new, empty wallet.
+    pub async fn sign_up(&self, phone: &str, name: &str) -> Result<()> {
+        self.phone_and_otp(phone).await?;
+        self.on_page("onboarding").await?;
+        self.0.snap("onboarding").await?;
+        self.by_id("name").fill(name, None).await?;
+        press(self.0, &self.by_id("terms")).await?;
+        press(self.0, &self.by_id("join")).await?;
+        self.on_page("redeem").await
+    }
+    async fn phone_and_otp(&self, phone: &str) -> Result<()> {
         press(self.0, &self.by_id("start")).await?;
         self.on_page("phone").await?;
         self.by_id("phone").fill(phone, None).await?;
         press(self.0, &self.by_id("next")).await?;
         self.on_page("otp").await?;
         self.by_id("otp").fill(OTP, None).await?;
-        press(self.0, &self.by_id("verify")).await?;
-        self.on_page("redeem").await
+        press(self.0, &self.by_id("verify")).await
+    }
+    /// No points to use: the whole total goes to the card.
+    pub async fn pay_all_by_card(&self) -> Result<()> {
+        press(self.0, &self.by_id("mode-card")).await?;
+        press(self.0, &self.by_id("redeem")).await?;
+        self.on_page("card").await
     }
     pub async fn redeem_everything(&self) -> Result<()> {
         press(self.0, &self.by_id("mode-full")).await?;
