@@ -254,7 +254,17 @@ impl Session {
         if let Some(dir) = file.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        self.page.screenshot_to_file(&file, None).await?;
+        // A screenshot is evidence, not an assertion: Chromium refuses one now and then while a
+        // page is between documents, so try again briefly, then go on without it.
+        for attempt in 1..=3 {
+            match self.page.screenshot_to_file(&file, None).await {
+                Ok(_) => return Ok(()),
+                Err(error) if attempt == 3 => {
+                    eprintln!("screenshot {relative} skipped: {error}");
+                }
+                Err(_) => tokio::time::sleep(std::time::Duration::from_millis(250)).await,
+            }
+        }
         Ok(())
     }
 
