@@ -13,6 +13,7 @@
 //! `points-server` binary. The contract with Points is `shared/points/API.md`.
 
 pub mod catalog;
+pub mod cli;
 pub mod config;
 pub mod db;
 pub mod http;
@@ -23,14 +24,10 @@ pub mod telemetry;
 pub mod worker;
 
 use std::future::Future;
-use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context;
 use axum::Router;
-use protocol::client::{ClientConfig, PointsClient, RetryPolicy};
 use tokio::net::TcpListener;
-use tokio::sync::Notify;
 
 pub use catalog::Catalog;
 pub use config::Config;
@@ -55,41 +52,18 @@ pub struct App {
 impl App {
     /// Validates the config, connects and migrates the database, and starts the worker.
     pub async fn start(config: Config) -> anyhow::Result<App> {
-        config.validate().context("invalid configuration")?;
-        let points = PointsClient::new(ClientConfig {
-            base_url: config.points_base_url.clone(),
-            public_key: config.public_key.clone(),
-            private_key: config.private_key.clone(),
-            timeout: POINTS_TIMEOUT,
-            retry: RetryPolicy {
-                max_retries: POINTS_RETRIES,
-                ..RetryPolicy::default()
-            },
-        })
-        .context("building the Points client")?;
-        // Shares the connections and the per-merchant earning lock with `points`.
-        let lookup = points
-            .with_timeout(LOOKUP_TIMEOUT)
-            .with_retry(RetryPolicy::none());
-        let db = db::connect(&config.database_url).await?;
-        let inbox_notify = Arc::new(Notify::new());
-        let worker = worker::spawn(db.clone(), inbox_notify.clone(), config.retention);
-        let intake = if config.ops.webhooks_enabled {
-            http::intake::IntakeSwitch::enabled()
-        } else {
-            tracing::warn!("webhook intake starts disabled (webhooks_enabled = false)");
-            http::intake::IntakeSwitch::disabled()
-        };
-        let state = AppState {
-            db,
-            points,
-            lookup,
-            config: Arc::new(config),
-            inbox_notify,
-            metrics: Arc::new(telemetry::Metrics::default()),
-            intake: Arc::new(intake),
-        };
+        let state = AppState::connect(config).await?;
+        let worker = worker::spawn(
+            state.db.clone(),
+            state.inbox_notify.clone(),
+            state.config.retention,
+        );
         Ok(App { state, worker })
+    }
+
+    /// What every handler reaches; the CLI and tests run operations on it directly.
+    pub fn state(&self) -> &AppState {
+        &self.state
     }
 
     /// The API, webhook, admin, metrics and OpenAPI routes with their layers.

@@ -1,11 +1,13 @@
 //! `points-server`: the points-kit merchant backend as a standalone process.
 //!
-//! It serves `POST /api/checkout`, `GET /api/orders/{order_number}`, `POST /webhooks/points`,
-//! `GET /healthz`, `GET /metrics`, `GET /openapi.json` and, with `POINTS_ADMIN_TOKEN` set,
-//! `/admin/…`; it applies stored webhooks in a background worker. Configuration comes
-//! from defaults, an optional TOML file (`POINTS_CONFIG`, see `server/config.default.toml`) and
-//! the environment (see `server::Config::from_env`); logs are JSON on stdout (`RUST_LOG`
-//! filters them), with every secret and phone number masked:
+//! With no command (or `serve`) it serves `POST /api/checkout`, `GET /api/orders/{order_number}`,
+//! `POST /webhooks/points`, `GET /healthz`, `GET /metrics`, `GET /openapi.json` and, with
+//! `POINTS_ADMIN_TOKEN` set, `/admin/…`; it applies stored webhooks in a background worker.
+//! Other commands (`points-server --help`) run one operation and exit; see [`server::cli`].
+//! Configuration comes from defaults, an optional TOML file (`POINTS_CONFIG`, see
+//! `server/config.default.toml`) and the environment (see `server::Config::from_env`); logs
+//! are JSON (stdout when serving, stderr for other commands; `RUST_LOG` filters them), with
+//! every secret and phone number masked:
 //!
 //! ```sh
 //! POINTS_BASE_URL=http://127.0.0.1:4000/api POINTS_PUBLIC_KEY=pk_sandbox_demo \
@@ -17,22 +19,35 @@
 //! It stops gracefully on Ctrl-C or SIGTERM.
 
 use anyhow::Context;
+use clap::Parser;
+use server::cli::{Cli, Command};
 use server::telemetry;
 use tracing_subscriber::util::SubscriberInitExt;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let serving = matches!(cli.command, None | Some(Command::Serve));
     // Configuration first: the log redactor needs to know every secret it must mask. Loading
     // logs nothing; its errors go to stderr through `main`'s return, and name no secret values.
     let config = server::Config::from_env().context("loading configuration")?;
-    let subscriber = telemetry::subscriber(
-        telemetry::filter_from_env(),
-        telemetry::Redactor::for_config(&config),
-        std::io::stdout,
-    );
+    let redactor = telemetry::Redactor::for_config(&config);
+    let filter = telemetry::filter_from_env();
     // `try_init` also routes the `log` crate's records (reqwest's) through the same pipeline.
-    subscriber.try_init().context("installing the logger")?;
+    // A one-shot command keeps stdout for its own output.
+    if serving {
+        telemetry::subscriber(filter, redactor, std::io::stdout).try_init()
+    } else {
+        telemetry::subscriber(filter, redactor, std::io::stderr).try_init()
+    }
+    .context("installing the logger")?;
 
+    match cli.command {
+        None | Some(Command::Serve) => serve(config).await,
+    }
+}
+
+async fn serve(config: server::Config) -> anyhow::Result<()> {
     let addr = server::config::listen_addr_from_env()?;
     let app = server::App::start(config)
         .await

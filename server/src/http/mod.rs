@@ -19,7 +19,8 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use protocol::WebhookSecret;
-use protocol::client::PointsClient;
+use anyhow::Context;
+use protocol::client::{ClientConfig, PointsClient, RetryPolicy};
 use tokio::sync::Notify;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultMakeSpan, TraceLayer};
@@ -51,6 +52,45 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// Validates the config, connects and migrates the database and builds the Points clients:
+    /// everything [`crate::App::start`] does except starting background work. CLI commands run
+    /// on this, so an operation from the command line takes the same path as one from
+    /// `/admin/…`.
+    pub async fn connect(config: Config) -> anyhow::Result<AppState> {
+        config.validate().context("invalid configuration")?;
+        let points = PointsClient::new(ClientConfig {
+            base_url: config.points_base_url.clone(),
+            public_key: config.public_key.clone(),
+            private_key: config.private_key.clone(),
+            timeout: crate::POINTS_TIMEOUT,
+            retry: RetryPolicy {
+                max_retries: crate::POINTS_RETRIES,
+                ..RetryPolicy::default()
+            },
+        })
+        .context("building the Points client")?;
+        // Shares the connections and the per-merchant earning lock with `points`.
+        let lookup = points
+            .with_timeout(crate::LOOKUP_TIMEOUT)
+            .with_retry(RetryPolicy::none());
+        let db = crate::db::connect(&config.database_url).await?;
+        let intake = if config.ops.webhooks_enabled {
+            intake::IntakeSwitch::enabled()
+        } else {
+            tracing::warn!("webhook intake starts disabled (webhooks_enabled = false)");
+            intake::IntakeSwitch::disabled()
+        };
+        Ok(AppState {
+            db,
+            points,
+            lookup,
+            config: Arc::new(config),
+            inbox_notify: Arc::new(Notify::new()),
+            metrics: Arc::new(Metrics::default()),
+            intake: Arc::new(intake),
+        })
+    }
+
     pub fn catalog(&self) -> &Catalog {
         &self.config.catalog
     }
