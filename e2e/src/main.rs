@@ -25,6 +25,9 @@ async fn main() -> Result<()> {
     options.sandbox_addr =
         std::env::var("POINTS_DEMO_SANDBOX_ADDR").unwrap_or_else(|_| "127.0.0.1:8090".into());
     let stack = Stack::start(options).await?;
+    // The admin API's token goes to a file only the user can read, never to the terminal.
+    let token_file = std::path::Path::new("points-kit-demo.admin-token");
+    write_private(token_file, &stack.admin_token)?;
 
     println!();
     println!("  points-kit demo is running");
@@ -47,10 +50,28 @@ async fn main() -> Result<()> {
         "  webhook deliveries  {}/_sandbox/deliveries",
         stack.sandbox_url
     );
+    println!(
+        "  admin API        {}/admin/orders/search?q=…  (Authorization: Bearer $(cat {}))",
+        stack.storefront_url,
+        token_file.display()
+    );
     println!();
     println!("  Ctrl-C to stop.");
 
     tokio::signal::ctrl_c().await?;
     stack.stop().await;
+    Ok(())
+}
+
+/// Writes `contents` to `path`, readable by the owner only (Unix), replacing any old file.
+fn write_private(path: &std::path::Path, contents: &str) -> Result<()> {
+    use std::io::Write;
+    let _ = std::fs::remove_file(path);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(contents.as_bytes())?;
     Ok(())
 }

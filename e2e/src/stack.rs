@@ -62,6 +62,8 @@ pub struct Stack {
     pub sandbox_url: String,
     /// Present when `gate_webhooks` was asked for.
     pub gate: Option<WebhookGate>,
+    /// The bearer token of the merchant server's `/admin/…`, generated per stack.
+    pub admin_token: String,
     app: Option<server::App>,
     tasks: Vec<JoinHandle<()>>,
     temp_dir: Option<PathBuf>,
@@ -125,6 +127,12 @@ impl Stack {
                 )
             }
         };
+        // Like the webhook secret: per stack, never a constant in git.
+        let admin_token = format!(
+            "{:032x}{:032x}",
+            rand::random::<u128>(),
+            rand::random::<u128>()
+        );
         let catalog = std::fs::read_to_string(options.www_dir.join("catalog.json"))
             .context("reading www/catalog.json")?;
         let app = server::App::start(server::Config {
@@ -139,7 +147,10 @@ impl Stack {
             catalog: server::Catalog::from_json(&catalog)?,
             mode: server::config::Mode::Development,
             retention: server::config::Retention::default(),
-            ops: server::config::OpsConfig::default(),
+            ops: server::config::OpsConfig {
+                admin_token: Some(server::config::AdminToken::new(admin_token.clone())),
+                ..server::config::OpsConfig::default()
+            },
         })
         .await?;
         let router = storefront::router(app.router(), &options.widget_dir, &options.www_dir);
@@ -153,6 +164,7 @@ impl Stack {
             storefront_url,
             sandbox_url,
             gate,
+            admin_token,
             app: Some(app),
             tasks,
             temp_dir,

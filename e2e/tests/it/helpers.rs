@@ -136,3 +136,30 @@ pub async fn server_reaches(stack: &Stack, order_number: &str, state: &str) -> R
     )
     .await
 }
+
+/// `method path` on the merchant server's admin API with the stack's token; the answer's JSON.
+pub async fn admin(
+    stack: &Stack,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<&Value>,
+) -> Result<Value> {
+    let url = format!("{}{path}", stack.storefront_url);
+    let mut request = reqwest::Client::new()
+        .request(method.clone(), &url)
+        .bearer_auth(&stack.admin_token);
+    if let Some(body) = body {
+        request = request.json(body);
+    }
+    let response = request.send().await?;
+    let status = response.status();
+    let text = response.text().await?;
+    anyhow::ensure!(status.is_success(), "{method} {path}: {status} {text}");
+    Ok(serde_json::from_str(&text).with_context(|| format!("{method} {path}: not JSON: {text}"))?)
+}
+
+/// The sandbox's log of webhook delivery attempts for one event, oldest first.
+pub async fn deliveries_of(stack: &Stack, event: &str) -> Result<Vec<Value>> {
+    let url = format!("{}/_sandbox/deliveries?event={event}", stack.sandbox_url);
+    Ok(reqwest::get(&url).await?.error_for_status()?.json().await?)
+}

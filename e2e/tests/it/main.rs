@@ -19,6 +19,7 @@ mod a11y;
 mod abandon;
 mod catalog;
 mod checkout;
+mod disablement;
 mod flows;
 mod onboarding;
 mod races;
