@@ -118,22 +118,27 @@ pub fn state_of(status: Option<OrderStatus>, cancel_reason: Option<&str>) -> Ord
 
 impl Observation {
     /// What an order webhook says; `timestamp` is the payload's (the event time, API.md §12).
-    pub fn from_webhook(event: &WebhookEvent, order: &WebhookOrder, timestamp: Option<&str>) -> Self {
+    pub fn from_webhook(
+        event: &WebhookEvent,
+        order: &WebhookOrder,
+        timestamp: Option<&str>,
+    ) -> Self {
         let shipping = (*event == WebhookEvent::ShippingStatusUpdated).then(|| Shipping {
             status: order.status.as_ref().and_then(shipping_status_of),
             label: order.status_label.clone(),
             at: timestamp.and_then(|t| OffsetDateTime::parse(t.trim(), &Rfc3339).ok()),
         });
-        let refund = matches!(event, WebhookEvent::Refunded | WebhookEvent::AutoRefunded).then(|| {
-            RefundSeen {
-                amount: order.refund_amount.and_then(|a| Sar::from_f64(a).ok()),
-                left: order
-                    .extra
-                    .get("left_amount")
-                    .and_then(serde_json::Value::as_f64)
-                    .and_then(|a| Sar::from_f64(a).ok()),
-            }
-        });
+        let refund =
+            matches!(event, WebhookEvent::Refunded | WebhookEvent::AutoRefunded).then(|| {
+                RefundSeen {
+                    amount: order.refund_amount.and_then(|a| Sar::from_f64(a).ok()),
+                    left: order
+                        .extra
+                        .get("left_amount")
+                        .and_then(serde_json::Value::as_f64)
+                        .and_then(|a| Sar::from_f64(a).ok()),
+                }
+            });
         Observation {
             shipping,
             refund,
@@ -272,9 +277,11 @@ pub fn parse_shipping(name: &str) -> Option<ShippingStatus> {
 fn shipping_status_of(value: &serde_json::Value) -> Option<ShippingStatus> {
     match value {
         serde_json::Value::String(name) => parse_shipping(name),
-        serde_json::Value::Number(code) => code
-            .as_u64()
-            .and_then(|code| SHIPPING_STATUSES.into_iter().find(|s| u64::from(s.code()) == code)),
+        serde_json::Value::Number(code) => code.as_u64().and_then(|code| {
+            SHIPPING_STATUSES
+                .into_iter()
+                .find(|s| u64::from(s.code()) == code)
+        }),
         _ => None,
     }
 }
@@ -523,8 +530,16 @@ mod tests {
     #[test]
     fn the_newest_shipping_update_wins_whatever_the_arrival_order() {
         let approved = apply(&Lifecycle::default(), TOTAL, &seen(Approved)).next;
-        let ready = shipped(ShippingStatus::ReadyShipping, "Ready", "2026-04-18T10:00:00Z");
-        let delivered = shipped(ShippingStatus::Delivered, "Delivered", "2026-04-18T12:00:00Z");
+        let ready = shipped(
+            ShippingStatus::ReadyShipping,
+            "Ready",
+            "2026-04-18T10:00:00Z",
+        );
+        let delivered = shipped(
+            ShippingStatus::Delivered,
+            "Delivered",
+            "2026-04-18T12:00:00Z",
+        );
 
         let in_order = apply(&apply(&approved, TOTAL, &ready).next, TOTAL, &delivered);
         assert_eq!(in_order.ignored, None);
@@ -544,7 +559,10 @@ mod tests {
         let check = |value: serde_json::Value, expect: Option<ShippingStatus>| {
             assert_eq!(shipping_status_of(&value), expect, "{value}");
         };
-        check(serde_json::json!("delivery_is_in_progress"), Some(ShippingStatus::DeliveryIsInProgress));
+        check(
+            serde_json::json!("delivery_is_in_progress"),
+            Some(ShippingStatus::DeliveryIsInProgress),
+        );
         check(serde_json::json!(3), Some(ShippingStatus::ReadyShipping));
         check(serde_json::json!(6), Some(ShippingStatus::Cancelled));
         check(serde_json::json!(7), None);
@@ -578,7 +596,11 @@ mod tests {
         let first = refunded(PartiallyRefunded, 2500, Some(12575));
         let partial = apply(&approved, TOTAL, &first).next;
         assert_eq!(partial.refunded, Sar::from_halalas(2500));
-        assert_eq!(apply(&partial, TOTAL, &first).next.refunded, Sar::from_halalas(2500), "a repeat adds nothing");
+        assert_eq!(
+            apply(&partial, TOTAL, &first).next.refunded,
+            Sar::from_halalas(2500),
+            "a repeat adds nothing"
+        );
         let rest = refunded(FullyRefunded, 12575, Some(0));
         let full = apply(&partial, TOTAL, &rest).next;
         assert_eq!(full.refunded, TOTAL);
@@ -588,15 +610,25 @@ mod tests {
         let bare = refunded(PartiallyRefunded, 1000, None);
         let once = apply(&approved, TOTAL, &bare).next;
         assert_eq!(once.refunded, Sar::from_halalas(1000));
-        assert_eq!(apply(&once, TOTAL, &bare).next.refunded, Sar::from_halalas(2000));
+        assert_eq!(
+            apply(&once, TOTAL, &bare).next.refunded,
+            Sar::from_halalas(2000)
+        );
         // `fully_refunded` alone (a verified read) means all of it.
-        assert_eq!(apply(&approved, TOTAL, &seen(FullyRefunded)).next.refunded, TOTAL);
+        assert_eq!(
+            apply(&approved, TOTAL, &seen(FullyRefunded)).next.refunded,
+            TOTAL
+        );
     }
 
     #[test]
     fn a_refund_on_a_cancelled_order_is_not_counted() {
         let cancelled = apply(&Lifecycle::default(), TOTAL, &seen(Cancelled)).next;
-        let result = apply(&cancelled, TOTAL, &refunded(PartiallyRefunded, 2500, Some(12575)));
+        let result = apply(
+            &cancelled,
+            TOTAL,
+            &refunded(PartiallyRefunded, 2500, Some(12575)),
+        );
         assert_eq!(result.next.refunded, Sar::ZERO);
         assert!(result.ignored.is_some());
     }

@@ -2,6 +2,8 @@
 
 use protocol::{OrderNumber, OrderStatus, OrderUuid, Sar};
 use sqlx::{AnyConnection, AnyExecutor, Row, any::AnyRow};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 use crate::catalog::Lang;
 use crate::lifecycle::{self, Lifecycle, Shipping};
@@ -153,20 +155,30 @@ pub async fn save_lifecycle(
     sqlx::query(
         "UPDATE orders
          SET points_uuid = $1, reference_number = $2, order_status = $3, cancel_reason = $4,
-             updated_at = $5, shipping_status = $7, shipping_label = $8, shipping_at = $9,
-             refunded_halalas = $10
-         WHERE id = $6",
+             updated_at = $5, shipping_status = $6, shipping_label = $7, shipping_at = $8,
+             refunded_halalas = $9
+         WHERE id = $10",
     )
     .bind(lifecycle.points_uuid.as_ref().map(OrderUuid::as_str))
     .bind(lifecycle.reference_number.as_deref())
     .bind(lifecycle.order_status.map(OrderStatus::as_str))
     .bind(lifecycle.cancel_reason.as_deref())
     .bind(now)
-    .bind(id)
-    .bind(shipping.and_then(|s| s.status).map(lifecycle::shipping_name))
+    .bind(
+        shipping
+            .and_then(|s| s.status)
+            .map(lifecycle::shipping_name),
+    )
     .bind(shipping.and_then(|s| s.label.as_deref()))
-    .bind(shipping.and_then(|s| s.at).map(super::timestamp))
+    // RFC 3339 with the event's full precision (Points sends microseconds): only compared
+    // after parsing, never as text.
+    .bind(
+        shipping
+            .and_then(|s| s.at)
+            .and_then(|at| at.format(&Rfc3339).ok()),
+    )
     .bind(refunded)
+    .bind(id)
     .execute(db)
     .await?;
     Ok(())
@@ -193,7 +205,7 @@ pub(crate) fn decode(row: &AnyRow) -> Result<Order, sqlx::Error> {
                 .transpose()?,
             label,
             at: at
-                .map(|t| super::parse_timestamp(&t).ok_or_else(|| corrupt("shipping_at", t)))
+                .map(|t| OffsetDateTime::parse(&t, &Rfc3339).map_err(|_| corrupt("shipping_at", t)))
                 .transpose()?,
         }),
     };

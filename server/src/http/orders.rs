@@ -64,7 +64,9 @@ impl From<Order> for OrderView {
             reference_number: order.lifecycle.reference_number,
             total_price: order.total.to_string(),
             refunded_amount: order.lifecycle.refunded.to_string(),
-            shipping_status: shipping.and_then(|s| s.status).map(lifecycle::shipping_name),
+            shipping_status: shipping
+                .and_then(|s| s.status)
+                .map(lifecycle::shipping_name),
             shipping_label: shipping.and_then(|s| s.label.clone()),
             currency: order.currency,
             updated_at: order.updated_at,

@@ -170,7 +170,9 @@ mod tests {
         );
         assert_eq!(
             OrderRef::parse(" PK-260418-AB12CD34 ").ok(),
-            OrderNumber::parse("PK-260418-AB12CD34").ok().map(OrderRef::Number)
+            OrderNumber::parse("PK-260418-AB12CD34")
+                .ok()
+                .map(OrderRef::Number)
         );
         assert!(matches!(
             OrderRef::parse("  "),

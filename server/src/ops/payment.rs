@@ -42,7 +42,13 @@ pub async fn complete(
     payment_method: Option<PaymentMethod>,
 ) -> Result<Outcome, ApiError> {
     let (order, uuid) = target(state, reference).await?;
-    send(state, "complete", &order, &Complete::new(uuid, payment_method)).await
+    send(
+        state,
+        "complete",
+        &order,
+        &Complete::new(uuid, payment_method),
+    )
+    .await
 }
 
 /// `POST /v1/orders/{uuid}/cancel`. Without a reason Points records "Order cancelled via

@@ -73,7 +73,9 @@ mod tests {
     #[test]
     fn amounts_are_exact_sar_above_zero() {
         let check = |text: Option<&str>, expect: Option<Option<u64>>| {
-            let parsed = RefundRequest::parse(text, None).ok().map(|r| r.amount.map(Sar::halalas));
+            let parsed = RefundRequest::parse(text, None)
+                .ok()
+                .map(|r| r.amount.map(Sar::halalas));
             assert_eq!(parsed, expect, "{text:?}");
         };
         check(None, Some(None));

@@ -34,7 +34,8 @@ impl ShippingChange {
         let status = status
             .map(|name| {
                 parse_shipping(name).ok_or_else(|| {
-                    let names: Vec<&str> = SHIPPING_STATUSES.into_iter().map(shipping_name).collect();
+                    let names: Vec<&str> =
+                        SHIPPING_STATUSES.into_iter().map(shipping_name).collect();
                     ApiError::BadRequest(format!(
                         "status: unknown {name:?}; one of {}",
                         names.join(", ")
@@ -96,7 +97,10 @@ mod tests {
             (Some("delivered"), label(None, Some(""))),
         ] {
             assert!(
-                matches!(ShippingChange::parse(status, label.clone()), Err(ApiError::BadRequest(_))),
+                matches!(
+                    ShippingChange::parse(status, label.clone()),
+                    Err(ApiError::BadRequest(_))
+                ),
                 "{status:?} {label:?}"
             );
         }

@@ -152,9 +152,13 @@ async fn shipping(
 ) -> Result<Json<Outcome>, ApiError> {
     let reference = reference(order)?;
     let body: ShippingBody = strict(body)?;
-    let label = body.label.map_or_else(Label::default, |l| Label { ar: l.ar, en: l.en });
+    let label = body
+        .label
+        .map_or_else(Label::default, |l| Label { ar: l.ar, en: l.en });
     let change = ShippingChange::parse(body.status.as_deref(), label)?;
-    Ok(Json(ops::update_shipping(&state, &reference, change).await?))
+    Ok(Json(
+        ops::update_shipping(&state, &reference, change).await?,
+    ))
 }
 
 pub fn router() -> Router<AppState> {
@@ -190,9 +194,15 @@ mod tests {
     #[test]
     fn bodies_refuse_unknown_fields_and_keep_amounts_exact() {
         let refund: RefundBody = strict(json!({"amount": 12.5})).expect("number");
-        assert_eq!(refund.amount.map(Text::into_string).as_deref(), Some("12.5"));
+        assert_eq!(
+            refund.amount.map(Text::into_string).as_deref(),
+            Some("12.5")
+        );
         let refund: RefundBody = strict(json!({"amount": "12.50", "reason": "r"})).expect("text");
-        assert_eq!(refund.amount.map(Text::into_string).as_deref(), Some("12.50"));
+        assert_eq!(
+            refund.amount.map(Text::into_string).as_deref(),
+            Some("12.50")
+        );
         let full: RefundBody = strict(json!({"amount": null})).expect("null");
         assert!(full.amount.is_none());
         assert!(strict::<RefundBody>(json!({"ammount": "12.50"})).is_err());
