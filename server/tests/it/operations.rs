@@ -1,7 +1,8 @@
 //! Support's order operations (`/admin/orders/…` and `points-server orders …`) against the real
-//! sandbox: each operation's success and its 400 / 404 / 422 paths, and that the local order
-//! changes only when the event's webhook is applied (held back with the sandbox's `drop`
-//! delivery fault, then replayed), never because the call succeeded.
+//! sandbox: each operation's success and its 400 / 404 / 422 paths (and the 502 when Points
+//! gives no verdict), and that the local order changes only when the event's webhook is
+//! applied (held back with the sandbox's `drop` delivery fault, then replayed), never because
+//! the call succeeded.
 
 use clap::Parser;
 use serde_json::{Value, json};
@@ -694,4 +695,54 @@ async fn operations_without_the_admin_token_are_refused_and_change_nothing() {
         "approved"
     );
     closed.stop().await;
+}
+
+/// The next `count` calls of `POST {route}` at the sandbox answer `status`, changing nothing.
+async fn fail_next(stack: &OpsStack, route: &str, status: u16, count: u32) {
+    let fault = json!({"route": route, "method": "POST", "fault": "status", "status": status, "count": count});
+    let response = stack
+        .http
+        .post(format!("{}/_sandbox/faults", stack.sandbox))
+        .json(&fault)
+        .send()
+        .await
+        .expect("fault");
+    assert_eq!(response.status(), 200, "fault");
+}
+
+#[tokio::test]
+async fn no_verdict_from_points_is_a_502_that_says_to_look_before_retrying() {
+    let stack = spawn_stack(StackOptions::default()).await;
+    let (number, _) = paid_order(&stack).await;
+
+    // A 5xx on a refund is not retried (it may have taken effect)…
+    fail_next(&stack, "/api/v1/orders/{order_uuid}/refund", 500, 1).await;
+    let (status, answer) = op(&stack, &number, "refund", Some(json!({"amount": "5.00"}))).await;
+    assert_eq!(status, 502, "{answer}");
+    assert!(
+        answer["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("look at the order before trying again")),
+        "{answer}"
+    );
+    // … and here it had not: nothing changed anywhere, and the next attempt goes through.
+    assert_eq!(at_points(&stack, &number).await["order_status"], "approved");
+    let (status, answer) = op(&stack, &number, "refund", Some(json!({"amount": "5.00"}))).await;
+    assert_eq!(status, 200, "{answer}");
+    wait_for(&stack, &number, "refunded_amount", "5.00").await;
+
+    // 429 is retried (it certainly did nothing), then given up on.
+    fail_next(&stack, "/api/v1/orders/{order_uuid}/status", 429, 10).await;
+    let (status, answer) = op(
+        &stack,
+        &number,
+        "shipping",
+        Some(json!({"status": "delivered"})),
+    )
+    .await;
+    assert_eq!(status, 502, "{answer}");
+    let view = stack.order(&number, "").await;
+    assert_eq!(view["shipping_status"], Value::Null);
+    assert_eq!(view["refunded_amount"], "5.00");
+    stack.stop().await;
 }
