@@ -18,6 +18,7 @@ pub mod config;
 pub mod db;
 pub mod http;
 pub mod lifecycle;
+pub mod ops;
 pub mod order_number;
 pub mod settle;
 pub mod telemetry;

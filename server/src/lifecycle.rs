@@ -4,9 +4,17 @@
 //! backwards: a late `approved` after `refunded` is recorded as ignored, not applied. The worker
 //! feeds it webhook observations; the later reconciliation (a verified `GET /v1/orders/{uuid}`)
 //! will feed it [`Observation::from_resource`] through the same function.
+//!
+//! Besides the financial status it keeps two things only webhooks tell: the shipping status
+//! (`shipping_status_updated`, independent of `order_status`, newest event time wins) and how
+//! much has been refunded (`refunded`, which only ever grows, up to the total).
 
-use protocol::{OrderResource, OrderStatus, OrderUuid, Sar, WebhookEvent, WebhookOrder};
+use protocol::{
+    OrderResource, OrderStatus, OrderUuid, Sar, ShippingStatus, WebhookEvent, WebhookOrder,
+};
 use serde::Serialize;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 /// The reason Points gives when a checkout session runs out (API.md §12).
 pub const EXPIRED_REASON: &str = "Checkout session expired";
@@ -34,6 +42,31 @@ pub struct Lifecycle {
     pub reference_number: Option<String>,
     pub order_status: Option<OrderStatus>,
     pub cancel_reason: Option<String>,
+    /// The last shipping update applied; `None` before the first.
+    pub shipping: Option<Shipping>,
+    /// How much Points has refunded so far (never more than the total).
+    pub refunded: Sar,
+}
+
+/// The shipping status Points reported (API.md §5.3, §6.3 `shipping_status_updated`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shipping {
+    /// `None` when Points sent a value we do not know (kept as its label only).
+    pub status: Option<ShippingStatus>,
+    /// The label Points resolved (the custom label when one is set), as it sent it.
+    pub label: Option<String>,
+    /// The event time; a delivery older than the stored one is not applied.
+    pub at: Option<OffsetDateTime>,
+}
+
+/// What a `refunded` / `auto_refunded` webhook says about the money (API.md §6.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefundSeen {
+    /// `refund_amount`: this refund alone.
+    pub amount: Option<Sar>,
+    /// `left_amount`: what remains refundable after it, which makes the refunded total exact
+    /// however often or in whichever order the events are applied.
+    pub left: Option<Sar>,
 }
 
 /// One authenticated statement from Points about an order.
@@ -46,6 +79,10 @@ pub struct Observation {
     pub reason: Option<String>,
     /// The order total Points holds, when the source carries one.
     pub total: Option<Sar>,
+    /// A shipping update, from `shipping_status_updated`.
+    pub shipping: Option<Shipping>,
+    /// A refund, from `refunded` or `auto_refunded`.
+    pub refund: Option<RefundSeen>,
 }
 
 /// The result of [`apply`]: the lifecycle to store (equal to the current one when nothing
@@ -80,9 +117,31 @@ pub fn state_of(status: Option<OrderStatus>, cancel_reason: Option<&str>) -> Ord
 }
 
 impl Observation {
-    /// What an order webhook says.
-    pub fn from_webhook(event: &WebhookEvent, order: &WebhookOrder) -> Self {
+    /// What an order webhook says; `timestamp` is the payload's (the event time, API.md §12).
+    pub fn from_webhook(
+        event: &WebhookEvent,
+        order: &WebhookOrder,
+        timestamp: Option<&str>,
+    ) -> Self {
+        let shipping = (*event == WebhookEvent::ShippingStatusUpdated).then(|| Shipping {
+            status: order.status.as_ref().and_then(shipping_status_of),
+            label: order.status_label.clone(),
+            at: timestamp.and_then(|t| OffsetDateTime::parse(t.trim(), &Rfc3339).ok()),
+        });
+        let refund =
+            matches!(event, WebhookEvent::Refunded | WebhookEvent::AutoRefunded).then(|| {
+                RefundSeen {
+                    amount: order.refund_amount.and_then(|a| Sar::from_f64(a).ok()),
+                    left: order
+                        .extra
+                        .get("left_amount")
+                        .and_then(serde_json::Value::as_f64)
+                        .and_then(|a| Sar::from_f64(a).ok()),
+                }
+            });
         Observation {
+            shipping,
+            refund,
             points_uuid: order.id.clone(),
             reference_number: order.reference_number.clone(),
             // The payload's `order_status` is the contract (API.md §6.3); the event name is the
@@ -101,6 +160,10 @@ impl Observation {
             order_status: Some(order.order_status),
             reason: None,
             total: Some(order.total_price),
+            // The resource's shipping `status` is also Points' default `new` on every order that
+            // never shipped, and it carries no refunded amount: both stay with the webhooks.
+            shipping: None,
+            refund: None,
         }
     }
 }
@@ -134,11 +197,17 @@ pub fn apply(current: &Lifecycle, total: Sar, observed: &Observation) -> Transit
     if observed.reference_number.is_some() {
         next.reference_number.clone_from(&observed.reference_number);
     }
+    let stale_shipping = observed
+        .shipping
+        .as_ref()
+        .is_some_and(|seen| !apply_shipping(&mut next, seen));
+    let stale_shipping = stale_shipping.then(|| "an older shipping update".to_owned());
 
     let Some(to) = observed.order_status else {
+        apply_refund(&mut next, total, observed.refund.as_ref());
         return Transition {
             next,
-            ignored: None,
+            ignored: stale_shipping,
         };
     };
     let from = current.order_status.unwrap_or(OrderStatus::New);
@@ -147,9 +216,10 @@ pub fn apply(current: &Lifecycle, total: Sar, observed: &Observation) -> Transit
             next.cancel_reason.clone_from(&observed.reason);
         }
         next.order_status = Some(to);
+        apply_refund(&mut next, total, observed.refund.as_ref());
         return Transition {
             next,
-            ignored: None,
+            ignored: stale_shipping,
         };
     }
     if !may_move(from, to) {
@@ -167,10 +237,90 @@ pub fn apply(current: &Lifecycle, total: Sar, observed: &Observation) -> Transit
         OrderStatus::Cancelled => observed.reason.clone(),
         _ => None,
     };
+    apply_refund(&mut next, total, observed.refund.as_ref());
     Transition {
         next,
-        ignored: None,
+        ignored: stale_shipping,
     }
+}
+
+/// The name Points gives a shipping status (`ready_shipping`, API.md §3.10).
+pub fn shipping_name(status: ShippingStatus) -> &'static str {
+    match status {
+        ShippingStatus::New => "new",
+        ShippingStatus::LicenseInProgress => "license_in_progress",
+        ShippingStatus::ReadyShipping => "ready_shipping",
+        ShippingStatus::DeliveryIsInProgress => "delivery_is_in_progress",
+        ShippingStatus::Delivered => "delivered",
+        ShippingStatus::Cancelled => "cancelled",
+    }
+}
+
+/// Every shipping status, in Points' order (`new` = 1 … `cancelled` = 6).
+pub const SHIPPING_STATUSES: [ShippingStatus; 6] = [
+    ShippingStatus::New,
+    ShippingStatus::LicenseInProgress,
+    ShippingStatus::ReadyShipping,
+    ShippingStatus::DeliveryIsInProgress,
+    ShippingStatus::Delivered,
+    ShippingStatus::Cancelled,
+];
+
+/// A shipping status by name (`delivered`), as the webhook and our own callers send it.
+pub fn parse_shipping(name: &str) -> Option<ShippingStatus> {
+    SHIPPING_STATUSES
+        .into_iter()
+        .find(|s| shipping_name(*s) == name.trim())
+}
+
+/// Points' `status` field: a name in webhooks, the backed integer in API resources (§11.4).
+fn shipping_status_of(value: &serde_json::Value) -> Option<ShippingStatus> {
+    match value {
+        serde_json::Value::String(name) => parse_shipping(name),
+        serde_json::Value::Number(code) => code.as_u64().and_then(|code| {
+            SHIPPING_STATUSES
+                .into_iter()
+                .find(|s| u64::from(s.code()) == code)
+        }),
+        _ => None,
+    }
+}
+
+/// Takes `seen` unless the stored update is newer; `false` when it is. An update that names
+/// no status we know keeps the stored one and takes only the label.
+fn apply_shipping(next: &mut Lifecycle, seen: &Shipping) -> bool {
+    let stored = next.shipping.as_ref();
+    if let (Some(stored_at), Some(at)) = (stored.and_then(|s| s.at), seen.at)
+        && at < stored_at
+    {
+        return false;
+    }
+    let status = seen.status.or(stored.and_then(|s| s.status));
+    next.shipping = Some(Shipping {
+        status,
+        label: seen.label.clone(),
+        at: seen.at.or(stored.and_then(|s| s.at)),
+    });
+    true
+}
+
+/// Raises the refunded amount to what `seen` and the status imply. It never falls (a late or
+/// repeated event changes nothing) and never passes `total`. `left_amount` gives the exact
+/// figure; without it each `refund_amount` adds up, and `fully_refunded` means all of it.
+fn apply_refund(next: &mut Lifecycle, total: Sar, seen: Option<&RefundSeen>) {
+    let mut refunded = next.refunded;
+    if let Some(seen) = seen {
+        let implied = match (seen.left, seen.amount) {
+            (Some(left), _) => total.checked_sub(left),
+            (None, Some(amount)) => refunded.checked_add(amount),
+            (None, None) => None,
+        };
+        refunded = refunded.max(implied.unwrap_or(refunded));
+    }
+    if next.order_status == Some(OrderStatus::FullyRefunded) {
+        refunded = total;
+    }
+    next.refunded = refunded.min(total);
 }
 
 /// The transition table: which financial status may follow which (API.md §5.2, §12), widened
@@ -232,6 +382,8 @@ mod tests {
             order_status: Some(status),
             reason: None,
             total: Some(TOTAL),
+            shipping: None,
+            refund: None,
         }
     }
 
@@ -361,5 +513,123 @@ mod tests {
             None
         );
         assert_eq!(status_implied_by(&WebhookEvent::Unknown("x".into())), None);
+    }
+
+    fn shipped(status: ShippingStatus, label: &str, at: &str) -> Observation {
+        Observation {
+            order_status: None,
+            shipping: Some(Shipping {
+                status: Some(status),
+                label: Some(label.into()),
+                at: OffsetDateTime::parse(at, &Rfc3339).ok(),
+            }),
+            ..seen(Approved)
+        }
+    }
+
+    #[test]
+    fn the_newest_shipping_update_wins_whatever_the_arrival_order() {
+        let approved = apply(&Lifecycle::default(), TOTAL, &seen(Approved)).next;
+        let ready = shipped(
+            ShippingStatus::ReadyShipping,
+            "Ready",
+            "2026-04-18T10:00:00Z",
+        );
+        let delivered = shipped(
+            ShippingStatus::Delivered,
+            "Delivered",
+            "2026-04-18T12:00:00Z",
+        );
+
+        let in_order = apply(&apply(&approved, TOTAL, &ready).next, TOTAL, &delivered);
+        assert_eq!(in_order.ignored, None);
+        let late = apply(&in_order.next, TOTAL, &ready);
+        assert!(late.ignored.is_some(), "an older update is noted");
+        for result in [&in_order, &late] {
+            let shipping = result.next.shipping.as_ref().expect("shipping");
+            assert_eq!(shipping.status, Some(ShippingStatus::Delivered));
+            assert_eq!(shipping.label.as_deref(), Some("Delivered"));
+        }
+        // Shipping never touches the financial status.
+        assert_eq!(late.next.order_status, Some(Approved));
+    }
+
+    #[test]
+    fn shipping_status_reads_names_and_backed_integers() {
+        let check = |value: serde_json::Value, expect: Option<ShippingStatus>| {
+            assert_eq!(shipping_status_of(&value), expect, "{value}");
+        };
+        check(
+            serde_json::json!("delivery_is_in_progress"),
+            Some(ShippingStatus::DeliveryIsInProgress),
+        );
+        check(serde_json::json!(3), Some(ShippingStatus::ReadyShipping));
+        check(serde_json::json!(6), Some(ShippingStatus::Cancelled));
+        check(serde_json::json!(7), None);
+        check(serde_json::json!("flying"), None);
+        check(serde_json::Value::Null, None);
+        for status in SHIPPING_STATUSES {
+            assert_eq!(parse_shipping(shipping_name(status)), Some(status));
+            assert_eq!(
+                serde_json::to_value(status).ok(),
+                Some(serde_json::json!(shipping_name(status))),
+                "our names are protocol's"
+            );
+        }
+    }
+
+    fn refunded(status: OrderStatus, amount: u64, left: Option<u64>) -> Observation {
+        Observation {
+            refund: Some(RefundSeen {
+                amount: Some(Sar::from_halalas(amount)),
+                left: left.map(Sar::from_halalas),
+            }),
+            ..seen(status)
+        }
+    }
+
+    #[test]
+    fn the_refunded_amount_only_grows_and_stops_at_the_total() {
+        let approved = apply(&Lifecycle::default(), TOTAL, &seen(Approved)).next;
+        assert_eq!(approved.refunded, Sar::ZERO);
+        // 150.75: 25.00 refunded, 125.75 left; then the rest.
+        let first = refunded(PartiallyRefunded, 2500, Some(12575));
+        let partial = apply(&approved, TOTAL, &first).next;
+        assert_eq!(partial.refunded, Sar::from_halalas(2500));
+        assert_eq!(
+            apply(&partial, TOTAL, &first).next.refunded,
+            Sar::from_halalas(2500),
+            "a repeat adds nothing"
+        );
+        let rest = refunded(FullyRefunded, 12575, Some(0));
+        let full = apply(&partial, TOTAL, &rest).next;
+        assert_eq!(full.refunded, TOTAL);
+        // The first refund arriving last changes nothing.
+        assert_eq!(apply(&full, TOTAL, &first).next.refunded, TOTAL);
+        // Without `left_amount` the amounts add up.
+        let bare = refunded(PartiallyRefunded, 1000, None);
+        let once = apply(&approved, TOTAL, &bare).next;
+        assert_eq!(once.refunded, Sar::from_halalas(1000));
+        assert_eq!(
+            apply(&once, TOTAL, &bare).next.refunded,
+            Sar::from_halalas(2000)
+        );
+        // `fully_refunded` alone (a verified read) means all of it.
+        assert_eq!(
+            apply(&approved, TOTAL, &seen(FullyRefunded)).next.refunded,
+            TOTAL
+        );
+    }
+
+    #[test]
+    fn a_refund_on_a_cancelled_order_is_not_counted() {
+        let cancelled = apply(&Lifecycle::default(), TOTAL, &seen(Cancelled)).next;
+        let result = apply(
+            &cancelled,
+            TOTAL,
+            &refunded(PartiallyRefunded, 2500, Some(12575)),
+        );
+        assert_eq!(result.next.refunded, Sar::ZERO);
+        assert!(result.ignored.is_some());
     }
 }

@@ -44,6 +44,13 @@ async fn main() -> anyhow::Result<()> {
 
     match cli.command {
         None | Some(Command::Serve) => serve(config).await,
+        Some(Command::Orders(command)) => {
+            let state = server::AppState::connect(config).await?;
+            let done = server::cli::orders::run(&state, command, &mut std::io::stdout()).await;
+            state.db.close().await;
+            // The reason is the error's text; a Points failure's cause is in the log line.
+            done.map_err(|e| anyhow::anyhow!("{e}"))
+        }
     }
 }
 

@@ -175,7 +175,8 @@ async fn apply_row(
         (_, None) => return Ok(Some("order event without an order".into())),
         (_, Some(order)) => order,
     };
-    let observation = Observation::from_webhook(&payload.event, &order);
+    let observation =
+        Observation::from_webhook(&payload.event, &order, payload.timestamp.as_deref());
     settle::apply_to_order(
         conn,
         order.order_number.as_str(),

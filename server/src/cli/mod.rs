@@ -6,6 +6,8 @@
 //! Commands print for people by default and JSON with `--json`; they exit non-zero on
 //! failure with the reason on stderr, never a secret.
 
+pub mod orders;
+
 use clap::{Parser, Subcommand};
 
 /// `points-server [COMMAND]`. Configuration comes from the same layers as the server's
@@ -22,4 +24,7 @@ pub struct Cli {
 pub enum Command {
     /// Serve HTTP and run the background workers until Ctrl-C or SIGTERM (the default).
     Serve,
+    /// Support's order operations: search, show, refund, cancel, authorize, capture, complete,
+    /// shipping (the same as `/admin/orders/…`).
+    Orders(orders::OrdersCommand),
 }

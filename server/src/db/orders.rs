@@ -2,9 +2,11 @@
 
 use protocol::{OrderNumber, OrderStatus, OrderUuid, Sar};
 use sqlx::{AnyConnection, AnyExecutor, Row, any::AnyRow};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 use crate::catalog::Lang;
-use crate::lifecycle::Lifecycle;
+use crate::lifecycle::{self, Lifecycle, Shipping};
 
 /// A stored order.
 #[derive(Debug, Clone, PartialEq)]
@@ -92,6 +94,19 @@ pub async fn find_by_number(
         .transpose()
 }
 
+/// The order Points knows under `uuid`.
+pub async fn find_by_points_uuid(
+    db: impl AnyExecutor<'_>,
+    uuid: &OrderUuid,
+) -> Result<Option<Order>, sqlx::Error> {
+    sqlx::query("SELECT * FROM orders WHERE points_uuid = $1")
+        .bind(uuid.as_str())
+        .fetch_optional(db)
+        .await?
+        .map(|row| decode(&row))
+        .transpose()
+}
+
 /// Loads the order and locks its row until the transaction ends, so two appliers (workers in
 /// several processes, a return-page lookup) never both read the same state and overwrite each
 /// other. The no-op write is the lock on both databases: a row lock on Postgres, the write lock
@@ -134,17 +149,35 @@ pub async fn save_lifecycle(
     lifecycle: &Lifecycle,
     now: &str,
 ) -> Result<(), sqlx::Error> {
+    let shipping = lifecycle.shipping.as_ref();
+    let refunded = i64::try_from(lifecycle.refunded.halalas())
+        .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
     sqlx::query(
         "UPDATE orders
          SET points_uuid = $1, reference_number = $2, order_status = $3, cancel_reason = $4,
-             updated_at = $5
-         WHERE id = $6",
+             updated_at = $5, shipping_status = $6, shipping_label = $7, shipping_at = $8,
+             refunded_halalas = $9
+         WHERE id = $10",
     )
     .bind(lifecycle.points_uuid.as_ref().map(OrderUuid::as_str))
     .bind(lifecycle.reference_number.as_deref())
     .bind(lifecycle.order_status.map(OrderStatus::as_str))
     .bind(lifecycle.cancel_reason.as_deref())
     .bind(now)
+    .bind(
+        shipping
+            .and_then(|s| s.status)
+            .map(lifecycle::shipping_name),
+    )
+    .bind(shipping.and_then(|s| s.label.as_deref()))
+    // RFC 3339 with the event's full precision (Points sends microseconds): only compared
+    // after parsing, never as text.
+    .bind(
+        shipping
+            .and_then(|s| s.at)
+            .and_then(|at| at.format(&Rfc3339).ok()),
+    )
+    .bind(refunded)
     .bind(id)
     .execute(db)
     .await?;
@@ -160,6 +193,22 @@ pub(crate) fn decode(row: &AnyRow) -> Result<Order, sqlx::Error> {
     let total: i64 = row.try_get("total_halalas")?;
     let points_uuid: Option<String> = row.try_get("points_uuid")?;
     let order_status: Option<String> = row.try_get("order_status")?;
+    let shipping_status: Option<String> = row.try_get("shipping_status")?;
+    let shipping_label: Option<String> = row.try_get("shipping_label")?;
+    let shipping_at: Option<String> = row.try_get("shipping_at")?;
+    let refunded: i64 = row.try_get("refunded_halalas")?;
+    let shipping = match (shipping_status, shipping_label, shipping_at) {
+        (None, None, None) => None,
+        (status, label, at) => Some(Shipping {
+            status: status
+                .map(|s| lifecycle::parse_shipping(&s).ok_or_else(|| corrupt("shipping_status", s)))
+                .transpose()?,
+            label,
+            at: at
+                .map(|t| OffsetDateTime::parse(&t, &Rfc3339).map_err(|_| corrupt("shipping_at", t)))
+                .transpose()?,
+        }),
+    };
     Ok(Order {
         id: row.try_get("id")?,
         order_number: OrderNumber::parse(&order_number)
@@ -180,6 +229,10 @@ pub(crate) fn decode(row: &AnyRow) -> Result<Order, sqlx::Error> {
                 .map(|s| OrderStatus::parse(&s).ok_or_else(|| corrupt("order_status", s)))
                 .transpose()?,
             cancel_reason: row.try_get("cancel_reason")?,
+            shipping,
+            refunded: Sar::from_halalas(
+                u64::try_from(refunded).map_err(|e| corrupt("refunded_halalas", e.to_string()))?,
+            ),
         },
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,

@@ -42,6 +42,14 @@ pub enum ApiError {
     /// 502: Points failed or refused; the body does not say how.
     #[error("the Points service failed: {0}")]
     Upstream(#[from] protocol::client::ClientError),
+    /// 404 with the reason (an order Points has not named yet, or one Points does not know).
+    #[error("{0}")]
+    Missing(String),
+    /// 502: an operation on an order (refund, cancel, …) got no verdict from Points (5xx, 429
+    /// after the retries, no answer). It may still have taken effect, so the body says to look
+    /// at the order before trying again.
+    #[error("Points did not confirm the operation: {0}")]
+    Unconfirmed(protocol::client::ClientError),
     /// 500: the database failed.
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
@@ -78,16 +86,40 @@ impl ApiError {
         ApiError::Validation { message, fields }
     }
 
+    /// What an operation on an order answers when Points does not do it: Points' own verdict
+    /// for 400 (a rule, such as an invalid transition), 404 and 422 (with its field messages),
+    /// so support sees why; a key Points rejects or a 403 is our configuration (502, opaque);
+    /// anything else (5xx, 429 after the retries, no answer) is [`ApiError::Unconfirmed`].
+    pub fn from_points_verdict(error: protocol::client::ClientError) -> Self {
+        use protocol::client::ClientError;
+        match error {
+            ClientError::BadRequest(message) => {
+                ApiError::BadRequest(format!("Points refused: {message}"))
+            }
+            ClientError::NotFound(message) => {
+                ApiError::Missing(format!("Points does not know this order: {message}"))
+            }
+            ClientError::Validation { message, errors } => ApiError::Validation {
+                message: format!("Points rejected the data: {message}"),
+                fields: errors,
+            },
+            error @ (ClientError::Auth(_) | ClientError::Forbidden(_) | ClientError::Config(_)) => {
+                ApiError::Upstream(error)
+            }
+            other => ApiError::Unconfirmed(other),
+        }
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
-            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::NotFound(_) | ApiError::Missing(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::Upstream(_) => StatusCode::BAD_GATEWAY,
+            ApiError::Upstream(_) | ApiError::Unconfirmed(_) => StatusCode::BAD_GATEWAY,
             ApiError::Database(_) | ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -100,6 +132,12 @@ impl IntoResponse for ApiError {
             ApiError::Upstream(cause) => {
                 tracing::error!(error = %cause, "Points call failed");
                 "the payment service is unavailable, please try again".to_owned()
+            }
+            ApiError::Unconfirmed(cause) => {
+                tracing::error!(error = %cause, "Points did not confirm an operation");
+                "Points did not confirm the operation, which may still have taken effect: \
+                 look at the order before trying again"
+                    .to_owned()
             }
             ApiError::Database(cause) => {
                 tracing::error!(error = %cause, "database failure");

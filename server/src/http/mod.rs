@@ -15,11 +15,11 @@ pub mod webhooks;
 use std::sync::Arc;
 use std::time::Duration;
 
+use anyhow::Context;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use protocol::WebhookSecret;
-use anyhow::Context;
 use protocol::client::{ClientConfig, PointsClient, RetryPolicy};
 use tokio::sync::Notify;
 use tower_http::timeout::TimeoutLayer;

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use super::{ApiError, AppState};
 use crate::db::orders::{self, Order};
 use crate::db::{self, transitions};
-use crate::lifecycle::{Observation, OrderState};
+use crate::lifecycle::{self, Observation, OrderState};
 use crate::settle;
 
 /// The least time between two lookups at Points for one order.
@@ -37,6 +37,12 @@ pub struct OrderView {
     pub reference_number: Option<String>,
     /// A decimal string, `"150.75"`, never a float.
     pub total_price: String,
+    /// How much of it Points has refunded (from the `refunded` webhooks), `"0.00"` if nothing.
+    pub refunded_amount: String,
+    /// Points' shipping status (`ready_shipping`, …), `null` before the first update.
+    pub shipping_status: Option<&'static str>,
+    /// The label Points resolved for it (a merchant's custom label when one is set).
+    pub shipping_label: Option<String>,
     pub currency: String,
     pub updated_at: String,
 }
@@ -50,12 +56,18 @@ pub struct StatusQuery {
 
 impl From<Order> for OrderView {
     fn from(order: Order) -> Self {
+        let shipping = order.lifecycle.shipping.as_ref();
         OrderView {
             state: order.lifecycle.state(),
             order_status: order.lifecycle.order_status.map(|s| s.as_str()),
             points_uuid: order.lifecycle.points_uuid.map(|u| u.to_string()),
             reference_number: order.lifecycle.reference_number,
             total_price: order.total.to_string(),
+            refunded_amount: order.lifecycle.refunded.to_string(),
+            shipping_status: shipping
+                .and_then(|s| s.status)
+                .map(lifecycle::shipping_name),
+            shipping_label: shipping.and_then(|s| s.label.clone()),
             currency: order.currency,
             updated_at: order.updated_at,
             order_number: order.order_number.to_string(),

@@ -11,6 +11,7 @@ mod helpers;
 mod idempotency;
 mod observability;
 mod openapi;
+mod operations;
 mod orders;
 mod postgres;
 mod retention;

@@ -207,6 +207,58 @@ async fn every_route_is_documented_and_every_answer_matches_its_schema() {
     )
     .await;
 
+    // Order operations: a success, a refusal here, Points' refusals and an unknown order.
+    let show = "/admin/orders/{order}";
+    let at = |action: &str| format!("/admin/orders/{number}/{action}");
+    r.call(
+        "GET",
+        show,
+        r.admin("GET", &format!("/admin/orders/{number}")),
+    )
+    .await;
+    r.call(
+        "GET",
+        show,
+        r.admin("GET", "/admin/orders/PK-000000-NOTHING1"),
+    )
+    .await;
+    let refund = "/admin/orders/{order}/refund";
+    for body in [
+        json!({"amount": "0"}),
+        json!({"amount": "10.00", "reason": "One item returned"}),
+        json!({"amount": "1.00", "reason": "x".repeat(501)}),
+    ] {
+        r.call("POST", refund, r.admin("POST", &at("refund")).json(&body))
+            .await;
+    }
+    for (action, body) in [
+        ("cancel", Some(json!({"reason": "Out of stock"}))),
+        ("authorize", None),
+        ("capture", None),
+        ("complete", Some(json!({"payment_method": "mada"}))),
+        ("shipping", Some(json!({"status": "delivered"}))),
+    ] {
+        let template = match action {
+            "cancel" => "/admin/orders/{order}/cancel",
+            "authorize" => "/admin/orders/{order}/authorize",
+            "capture" => "/admin/orders/{order}/capture",
+            "complete" => "/admin/orders/{order}/complete",
+            _ => "/admin/orders/{order}/shipping",
+        };
+        let mut request = r.admin("POST", &at(action));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        r.call("POST", template, request).await;
+    }
+    r.call(
+        "POST",
+        "/admin/orders/{order}/cancel",
+        r.admin("POST", "/admin/orders/PK-000000-NOTHING1/cancel")
+            .json(&json!({})),
+    )
+    .await;
+
     let doc: Value = serde_json::from_str(
         &r.seen
             .iter()

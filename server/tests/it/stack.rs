@@ -289,6 +289,11 @@ impl OpsStack {
             .get("n")
     }
 
+    /// The running server's state, for calling its library functions (the CLI's) in-process.
+    pub fn state(&self) -> &server::AppState {
+        self.app.as_ref().expect("the server is running").state()
+    }
+
     /// Stops the worker and closes the database.
     pub async fn stop(mut self) {
         if let Some(app) = self.app.take() {

@@ -4,10 +4,12 @@
 //!
 //! - `GET /admin/orders/search?q=`: orders by `order_number`, `reference_number` or Points uuid
 //! - `GET /admin/webhooks`, `POST /admin/webhooks/disable`, `POST /admin/webhooks/enable`
+//! - `GET /admin/orders/{order}` and `POST /admin/orders/{order}/refund|cancel|authorize|capture|complete|shipping`
 //!
 //! To add an operation: a module with `pub fn router() -> Router<AppState>`, merged in
 //! [`router`]; the token check covers every route merged there.
 
+pub mod orders;
 pub mod search;
 pub mod webhooks;
 
@@ -27,6 +29,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .merge(search::router())
         .merge(webhooks::router())
+        .merge(orders::router())
         .route_layer(middleware::from_fn_with_state(state.clone(), require_token))
 }
 

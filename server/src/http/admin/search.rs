@@ -50,6 +50,12 @@ async fn search_orders(
 ) -> Result<Json<SearchResult>, ApiError> {
     let Query(SearchQuery { q }) =
         query.map_err(|e| ApiError::field("q", format!("The query string is invalid: {e}")))?;
+    Ok(Json(find(&state, &q).await?))
+}
+
+/// The search itself, shared with `points-server orders search`: 422 for a missing, blank or
+/// over-long `q`.
+pub async fn find(state: &AppState, q: &str) -> Result<SearchResult, ApiError> {
     let q = q.trim().to_owned();
     if q.is_empty() {
         return Err(ApiError::field("q", "The q field is required."));
@@ -63,11 +69,16 @@ async fn search_orders(
     let found = search::orders_matching(&*state.db, &q).await?;
     let mut orders = Vec::with_capacity(found.len());
     for order in found {
-        let transitions = search::transitions_of(&*state.db, order.id).await?;
-        orders.push(support_order(order, transitions));
+        orders.push(with_history(state, order).await?);
     }
     tracing::info!(matches = orders.len(), "admin: order search");
-    Ok(Json(SearchResult { query: q, orders }))
+    Ok(SearchResult { query: q, orders })
+}
+
+/// `order` as support sees it, with its recorded history.
+pub async fn with_history(state: &AppState, order: Order) -> Result<SupportOrder, ApiError> {
+    let transitions = search::transitions_of(&*state.db, order.id).await?;
+    Ok(support_order(order, transitions))
 }
 
 fn support_order(order: Order, transitions: Vec<TransitionRow>) -> SupportOrder {
