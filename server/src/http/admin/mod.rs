@@ -4,11 +4,13 @@
 //!
 //! - `GET /admin/orders/search?q=`: orders by `order_number`, `reference_number` or Points uuid
 //! - `GET /admin/webhooks`, `POST /admin/webhooks/disable`, `POST /admin/webhooks/enable`
+//! - `GET /admin/selftest`, `GET /admin/selftest/inbox/{order_uuid}`: for `points preflight`
 //!
 //! To add an operation: a module with `pub fn router() -> Router<AppState>`, merged in
 //! [`router`]; the token check covers every route merged there.
 
 pub mod search;
+pub mod selftest;
 pub mod webhooks;
 
 use axum::Router;
@@ -27,6 +29,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .merge(search::router())
         .merge(webhooks::router())
+        .merge(selftest::router())
         .route_layer(middleware::from_fn_with_state(state.clone(), require_token))
 }
 

@@ -1,0 +1,6 @@
+//! The `points` commands in-process against real parts: the merchant server over real HTTP and
+//! TLS, the sandbox as Points, a real git repository.
+
+mod listen;
+mod preflight;
+mod support;
