@@ -21,6 +21,22 @@ enum Command {
     /// Check every go-live checklist item against the configuration, the repository, the
     /// running server and the storefront. Exits 1 on any FAIL.
     Preflight(PreflightArgs),
+    /// Run every flow end to end (earning, checkout, webhook, shipping, refund, cancel) and
+    /// reconcile each; against an in-process sandbox unless --sandbox is given. Exits 1 on a
+    /// failed flow.
+    Smoke {
+        /// A running sandbox's origin; default: one started in-process.
+        #[arg(long, env = "POINTS_SANDBOX_URL")]
+        sandbox: Option<Url>,
+        #[arg(long, env = "POINTS_PUBLIC_KEY", default_value = sandbox::DEMO_PUBLIC_KEY)]
+        public_key: String,
+        /// A file holding the private key; else POINTS_PRIVATE_KEY; else the demo merchant's.
+        #[arg(long)]
+        private_key_file: Option<PathBuf>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Register a webhook on the sandbox and forward every delivery to a local server.
     Listen(ListenArgs),
     /// Create the sandbox order state that fires EVENT (approved, refunded, …).
@@ -200,6 +216,40 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             }
             listening.stop();
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Smoke {
+            sandbox: target,
+            public_key,
+            private_key_file,
+            json,
+        } => {
+            let (target, _running) = match target {
+                Some(url) => (
+                    SandboxArgs {
+                        sandbox: url,
+                        public_key,
+                        private_key_file,
+                    }
+                    .sandbox()?,
+                    None,
+                ),
+                None => {
+                    let (sandbox, task) = points_cli::smoke::in_process_sandbox().await?;
+                    println!("started the sandbox in-process at {}", sandbox.url);
+                    (sandbox, Some(task))
+                }
+            };
+            let report = points_cli::smoke::run(&target, &mut out).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                println!("\n{}", report.table());
+            }
+            Ok(if report.passed() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
         Command::Trigger { event, sandbox } => {
             sandbox::trigger::trigger(&sandbox.sandbox()?, &event, &mut out).await?;

@@ -130,7 +130,7 @@ pub async fn trigger(sandbox: &Sandbox, event: &str, out: &mut impl Write) -> Re
 }
 
 /// The uuid Points gave `order_number` (a checkout answers only the hosted page's URL).
-async fn uuid_of(sandbox: &Sandbox, order_number: &str) -> Result<OrderUuid> {
+pub(crate) async fn uuid_of(sandbox: &Sandbox, order_number: &str) -> Result<OrderUuid> {
     let order = sandbox
         .orders()
         .await?
@@ -142,7 +142,7 @@ async fn uuid_of(sandbox: &Sandbox, order_number: &str) -> Result<OrderUuid> {
 }
 
 /// The shopper's one-click approve on the hosted page: a form POST answered with a redirect.
-async fn approve_on_hosted_page(sandbox: &Sandbox, checkout_url: &str) -> Result<()> {
+pub(crate) async fn approve_on_hosted_page(sandbox: &Sandbox, checkout_url: &str) -> Result<()> {
     let session = checkout_url
         .trim_end_matches('/')
         .rsplit('/')

@@ -3,4 +3,5 @@
 
 mod listen;
 mod preflight;
+mod smoke;
 mod support;
