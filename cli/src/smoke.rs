@@ -347,7 +347,7 @@ async fn checkout(sandbox: &Sandbox, merchant: &Merchant, pay: bool) -> Result<(
     if !pay {
         return Ok((format!("{number} open"), Paid { order_number: number, uuid }));
     }
-    crate::sandbox::trigger::approve_on_hosted_page(sandbox, checkout_url).await?;
+    crate::sandbox::trigger::approve_on_hosted_page(sandbox, checkout_url, &number).await?;
     server_reaches(merchant, &number, "confirmed").await?;
     let seen = reconcile(sandbox, &uuid, &number).await?;
     if seen["order_status"] != "approved" {

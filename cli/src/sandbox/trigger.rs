@@ -69,7 +69,7 @@ pub async fn trigger(sandbox: &Sandbox, event: &str, out: &mut impl Write) -> Re
         "approved" | "refunded" | "auto_refunded" | "shipping_status_updated"
     );
     if paid {
-        approve_on_hosted_page(sandbox, &session.checkout_url).await?;
+        approve_on_hosted_page(sandbox, &session.checkout_url, &order_number).await?;
         writeln!(out, "  paid on the hosted page → approved")?;
         fired.push("approved");
     }
@@ -141,8 +141,13 @@ pub(crate) async fn uuid_of(sandbox: &Sandbox, order_number: &str) -> Result<Ord
     OrderUuid::parse(uuid).with_context(|| format!("uuid {uuid}"))
 }
 
-/// The shopper's one-click approve on the hosted page: a form POST answered with a redirect.
-pub(crate) async fn approve_on_hosted_page(sandbox: &Sandbox, checkout_url: &str) -> Result<()> {
+/// The shopper's one-click approve on the hosted page: a form POST, answered with a redirect to
+/// the store (or, without a `callback_url`, Points' own success page). Checked on Points' side.
+pub(crate) async fn approve_on_hosted_page(
+    sandbox: &Sandbox,
+    checkout_url: &str,
+    order_number: &str,
+) -> Result<()> {
     let session = checkout_url
         .trim_end_matches('/')
         .rsplit('/')
@@ -157,8 +162,18 @@ pub(crate) async fn approve_on_hosted_page(sandbox: &Sandbox, checkout_url: &str
         .timeout(Duration::from_secs(10))
         .build()?;
     let response = http.post(&url).form(&[("lang", "en")]).send().await?;
-    if !response.status().is_redirection() {
-        bail!("the hosted page did not approve: {}", response.status());
+    let status = response.status();
+    let order = sandbox
+        .orders()
+        .await?
+        .into_iter()
+        .find(|o| o["order_number"] == order_number)
+        .with_context(|| format!("the sandbox does not list order {order_number}"))?;
+    if order["order_status"] != "approved" {
+        bail!(
+            "the hosted page answered {status} but the order is {}",
+            order["order_status"]
+        );
     }
     Ok(())
 }

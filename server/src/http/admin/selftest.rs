@@ -5,7 +5,8 @@
 //! - `/admin/selftest`: how webhook secrets are checked (configured, how many are accepted, the
 //!   comparison used), the redaction probe ([`crate::telemetry::probe_redaction`]) run in this
 //!   process with its configuration, and the intake switch.
-//! - `/admin/selftest/inbox/{order_uuid}`: the inbox rows stored for one order uuid. Preflight
+//! - `/admin/selftest/inbox/{order_uuid}`: the inbox rows stored for one order uuid (with its
+//!   repeatable events). Preflight
 //!   posts one signed test event twice and expects exactly one row here.
 
 use axum::extract::{Path, State};
@@ -71,9 +72,11 @@ async fn inbox(
     }
     let rows = sqlx::query(
         "SELECT event, received_at, processed_at, last_error FROM webhook_inbox
-         WHERE order_uuid = $1 ORDER BY id",
+         WHERE order_uuid = $1 OR order_uuid LIKE $2 ORDER BY id",
     )
     .bind(&order_uuid)
+    // Repeatable events (`refunded`, `shipping_status_updated`) are keyed `uuid@timestamp`.
+    .bind(format!("{}@%", order_uuid.replace(['%', '_'], "")))
     .fetch_all(&*state.db)
     .await?
     .into_iter()
