@@ -31,6 +31,9 @@ impl ApiKey {
 pub struct WebhookSecret(String);
 
 impl WebhookSecret {
+    /// How [`WebhookSecret::verify`] compares, as self-tests report it.
+    pub const COMPARISON: &'static str = "constant-time (subtle::ConstantTimeEq)";
+
     pub fn new(secret: impl Into<String>) -> Self {
         WebhookSecret(secret.into())
     }

@@ -29,6 +29,7 @@ pub(super) struct FileConfig {
     admin_token: Option<String>,
     admin_token_file: Option<String>,
     webhooks_enabled: Option<bool>,
+    log_redaction: Option<bool>,
 }
 
 /// Secrets that may be given directly or as a file; a layer that sets either form replaces
@@ -96,6 +97,10 @@ pub fn layered(
             (
                 "POINTS_WEBHOOKS_ENABLED",
                 parsed.webhooks_enabled.map(|on| on.to_string()),
+            ),
+            (
+                "POINTS_LOG_REDACTION",
+                parsed.log_redaction.map(|on| on.to_string()),
             ),
         ];
         file.extend(

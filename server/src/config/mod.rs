@@ -133,6 +133,7 @@ impl Config {
     /// | `POINTS_REJECTED_RETENTION` | no, `30d` | how long rejected deliveries are kept |
     /// | `POINTS_ADMIN_TOKEN` or `…_FILE` | no | bearer token of `/admin/…`; unset: no admin API |
     /// | `POINTS_WEBHOOKS_ENABLED` | no, `true` | `false`: webhook intake answers 503 |
+    /// | `POINTS_LOG_REDACTION` | no, `true` | `false` writes logs unmasked (development only) |
     /// | `POINTS_CONFIG` | no | a TOML file under the environment |
     ///
     /// Every variable but `POINTS_CONFIG` may also be set in that TOML file under its lower-case
@@ -146,6 +147,14 @@ impl Config {
     /// [`Config::from_env`] over any lookup, so it can be tested without touching the process
     /// environment. The lookup already includes the file layer (see [`layered`]).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let config = Self::from_lookup_unchecked(lookup)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// [`Config::from_lookup`] without [`Config::validate`]: for `points preflight`, which
+    /// reports each problem of a configuration as its own item instead of stopping at the first.
+    pub fn from_lookup_unchecked(lookup: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
         let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
         let required = |name: &str| get(name).with_context(|| format!("{name} is not set"));
         let catalog_path = required("POINTS_CATALOG")?;
@@ -173,7 +182,6 @@ impl Config {
             retention: Retention::from_lookup(&get)?,
             ops: OpsConfig::from_lookup(&get)?,
         };
-        config.validate()?;
         Ok(config)
     }
 
@@ -247,6 +255,10 @@ impl Config {
             base.scheme() == "https",
             "production mode needs an https:// Points base URL, not {}",
             self.points_base_url
+        );
+        ensure!(
+            self.ops.log_redaction,
+            "production mode refuses log_redaction = false: logs would carry keys and phone numbers"
         );
         let public = Url::parse(&self.public_url).context("the public URL is not a URL")?;
         ensure!(

@@ -20,6 +20,10 @@ pub struct OpsConfig {
     /// Whether `POST /webhooks/points` accepts deliveries at start-up. `false` answers them 503
     /// (Points retries later) until `POST /admin/webhooks/enable`.
     pub webhooks_enabled: bool,
+    /// Whether log lines pass through the redacting writer (`POINTS_LOG_REDACTION`, default
+    /// `true`). Off only for debugging on a developer's machine: production mode refuses it
+    /// and `points preflight` fails it.
+    pub log_redaction: bool,
 }
 
 impl Default for OpsConfig {
@@ -27,6 +31,7 @@ impl Default for OpsConfig {
         OpsConfig {
             admin_token: None,
             webhooks_enabled: true,
+            log_redaction: true,
         }
     }
 }
@@ -41,9 +46,16 @@ impl OpsConfig {
                 format!("POINTS_WEBHOOKS_ENABLED {text:?} is neither true nor false")
             })?,
         };
+        let log_redaction = match get("POINTS_LOG_REDACTION") {
+            None => true,
+            Some(text) => parse_bool(&text).with_context(|| {
+                format!("POINTS_LOG_REDACTION {text:?} is neither true nor false")
+            })?,
+        };
         Ok(OpsConfig {
             admin_token,
             webhooks_enabled,
+            log_redaction,
         })
     }
 

@@ -6,6 +6,7 @@
 //! the very same one over a buffer. Metrics live in [`metrics::Metrics`], served at `/metrics`.
 
 pub mod metrics;
+pub mod probe;
 pub mod redact;
 
 use tracing::Subscriber;
@@ -13,6 +14,7 @@ use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::MakeWriter;
 
 pub use metrics::Metrics;
+pub use probe::{RedactionProbe, probe_redaction};
 pub use redact::{RedactingMakeWriter, Redactor};
 
 /// The log filter when `RUST_LOG` is unset.

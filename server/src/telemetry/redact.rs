@@ -20,16 +20,26 @@ pub const REDACTED: &str = "[redacted]";
 pub const MIN_SECRET_LEN: usize = 8;
 
 /// Masks known secrets and phone numbers in text.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Redactor {
     /// Longest first, so a secret that contains another is replaced whole.
     secrets: Vec<String>,
+    /// `false` only when the configuration turned redaction off (`log_redaction = false`).
+    enabled: bool,
+}
+
+/// Masks phone numbers, knows no secrets.
+impl Default for Redactor {
+    fn default() -> Self {
+        Redactor::new(Vec::<String>::new())
+    }
 }
 
 impl std::fmt::Debug for Redactor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Redactor")
             .field("secrets", &self.secrets.len())
+            .field("enabled", &self.enabled)
             .finish()
     }
 }
@@ -44,12 +54,31 @@ impl Redactor {
             .collect();
         secrets.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
         secrets.dedup();
-        Redactor { secrets }
+        Redactor {
+            secrets,
+            enabled: true,
+        }
+    }
+
+    /// Writes text as it is: what `log_redaction = false` gets. Development only.
+    pub fn disabled() -> Self {
+        Redactor {
+            secrets: Vec::new(),
+            enabled: false,
+        }
+    }
+
+    /// Whether this redactor masks anything at all.
+    pub fn is_enabled(&self) -> bool {
+        self.enabled
     }
 
     /// Every secret the configuration holds: the private key, the webhook secrets (current and
     /// previous) and the admin token. The public key is browser-safe by design (API.md §8.1).
     pub fn for_config(config: &Config) -> Self {
+        if !config.ops.log_redaction {
+            return Redactor::disabled();
+        }
         let mut secrets = vec![config.private_key.expose().to_owned()];
         secrets.extend(
             config
@@ -69,6 +98,9 @@ impl Redactor {
 
     /// `text` with every known secret replaced and every phone number masked.
     pub fn redact(&self, text: &str) -> String {
+        if !self.enabled {
+            return text.to_owned();
+        }
         let mut out = text.to_owned();
         for secret in &self.secrets {
             if out.contains(secret.as_str()) {

@@ -206,6 +206,25 @@ async fn every_route_is_documented_and_every_answer_matches_its_schema() {
         r.request("POST", "/admin/webhooks/enable"),
     )
     .await;
+    let selftest = r
+        .call("GET", "/admin/selftest", r.admin("GET", "/admin/selftest"))
+        .await;
+    assert_eq!(selftest["redaction"]["ok"], true, "{selftest}");
+    let inbox = "/admin/selftest/inbox/{order_uuid}";
+    let rows = r
+        .call(
+            "GET",
+            inbox,
+            r.admin("GET", &format!("/admin/selftest/inbox/{uuid}")),
+        )
+        .await;
+    assert_eq!(rows["rows"].as_array().map(Vec::len), Some(1), "{rows}");
+    r.call(
+        "GET",
+        inbox,
+        r.admin("GET", &format!("/admin/selftest/inbox/{}", "u".repeat(101))),
+    )
+    .await;
 
     // Order operations: a success, a refusal here, Points' refusals and an unknown order.
     let show = "/admin/orders/{order}";

@@ -86,6 +86,7 @@ pub async fn spawn_stack(options: StackOptions) -> OpsStack {
                 .admin
                 .then(|| server::config::AdminToken::new(admin_token.clone())),
             webhooks_enabled: options.webhooks_enabled,
+            ..server::config::OpsConfig::default()
         },
         retention: server::config::Retention::default(),
     };

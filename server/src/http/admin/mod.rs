@@ -5,12 +5,14 @@
 //! - `GET /admin/orders/search?q=`: orders by `order_number`, `reference_number` or Points uuid
 //! - `GET /admin/webhooks`, `POST /admin/webhooks/disable`, `POST /admin/webhooks/enable`
 //! - `GET /admin/orders/{order}` and `POST /admin/orders/{order}/refund|cancel|authorize|capture|complete|shipping`
+//! - `GET /admin/selftest`, `GET /admin/selftest/inbox/{order_uuid}`: for `points preflight`
 //!
 //! To add an operation: a module with `pub fn router() -> Router<AppState>`, merged in
 //! [`router`]; the token check covers every route merged there.
 
 pub mod orders;
 pub mod search;
+pub mod selftest;
 pub mod webhooks;
 
 use axum::Router;
@@ -30,6 +32,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(search::router())
         .merge(webhooks::router())
         .merge(orders::router())
+        .merge(selftest::router())
         .route_layer(middleware::from_fn_with_state(state.clone(), require_token))
 }
 
