@@ -64,6 +64,11 @@ impl WebhookGate {
         self.open.send_replace(true);
     }
 
+    /// Holds deliveries again from now on (one in flight through the relay is not recalled).
+    pub fn close(&self) {
+        self.open.send_replace(false);
+    }
+
     /// Waits until at least `count` deliveries are being held (or have been).
     pub async fn wait_for_held(&self, count: usize) {
         let mut seen = self.held.subscribe();

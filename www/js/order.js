@@ -1,6 +1,7 @@
 // Order page: the order as the merchant server knows it (GET /api/orders/{order_number}), which
 // only a verified webhook or a verified Points lookup changes. While it is pending the page asks
-// again, with back-off, so a late webhook shows without a reload.
+// again, with back-off, so a late webhook shows without a reload; a confirmed order is asked
+// about now and then (a refund or a shipping update may still come), a finished one never.
 (function () {
   'use strict';
   var lang = document.documentElement.lang === 'en' ? 'en' : 'ar';
@@ -21,6 +22,8 @@
   try { recent = JSON.parse(window.localStorage.getItem('points-kit:orders') || '[]'); } catch (e) { /* none */ }
   var ref = new URLSearchParams(window.location.search).get('ref') || recent[0];
   var delay = 1000, deadline = Date.now() + 10 * 60 * 1000;
+  // How often a settled (confirmed, partly refunded) order is asked about again.
+  var WATCH_DELAY = 3000;
 
   function listRecent() {
     var list = field('recent-orders');
@@ -42,11 +45,18 @@
     field('order-state').setAttribute('data-state', state);
     field('points-status').textContent = order.order_status || TEXT.unknown;
     field('order-total').textContent = order.total_price;
+    var refunded = order.refunded_amount && Number(order.refunded_amount) > 0;
+    field('order-refunded').textContent = refunded ? order.refunded_amount : '';
+    document.querySelectorAll('[data-refunded]').forEach(function (el) { el.hidden = !refunded; });
     var when = new Date(order.updated_at);
     field('order-updated').textContent = isNaN(when.getTime())
       ? String(order.updated_at) : when.toLocaleString(lang === 'en' ? 'en-GB' : 'ar-SA');
     errorBox.textContent = '';
-    return state === 'pending';
+    // A partial refund leaves the order open to more refunds; a full one finishes it.
+    var open = state === 'pending' || state === 'confirmed' ||
+      (state === 'refunded' && order.order_status === 'partially_refunded');
+    if (state !== 'pending') { delay = Math.max(delay, WATCH_DELAY); }
+    return open;
   }
 
   function ask() {
@@ -73,7 +83,7 @@
   function again() {
     if (Date.now() > deadline) { return; }
     window.setTimeout(ask, delay);
-    delay = Math.min(delay * 2, 4000);
+    delay = Math.min(delay * 2, Math.max(4000, delay));
   }
 
   listRecent();

@@ -24,5 +24,6 @@ mod flows;
 mod onboarding;
 mod races;
 mod redemption;
+mod refund;
 mod webhooks;
 mod widgets;

@@ -237,4 +237,20 @@ impl OrderPage<'_> {
             .await?;
         Ok(())
     }
+
+    /// Refunded, with the amount shown and Points' own status beside it.
+    pub async fn shows_refunded(&self, amount: &str, points_status: &str) -> Result<()> {
+        expect(self.facts())
+            .with_timeout(PATIENCE)
+            .to_have_attribute("data-state", "refunded")
+            .await?;
+        expect(self.field("order-refunded"))
+            .with_timeout(PATIENCE)
+            .to_have_text(amount)
+            .await?;
+        expect(self.field("points-status"))
+            .to_have_text(points_status)
+            .await?;
+        Ok(())
+    }
 }
