@@ -140,6 +140,7 @@ impl Stack {
             mode: server::config::Mode::Development,
             retention: server::config::Retention::default(),
             ops: server::config::OpsConfig::default(),
+            earning: Default::default(),
         })
         .await?;
         let router = storefront::router(app.router(), &options.widget_dir, &options.www_dir);
