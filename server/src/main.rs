@@ -44,6 +44,10 @@ async fn main() -> anyhow::Result<()> {
 
     match cli.command {
         None | Some(Command::Serve) => serve(config).await,
+        Some(Command::Earn(args)) => {
+            let state = server::AppState::connect(config).await?;
+            server::cli::earn::run(&state, args, &mut std::io::stdout()).await
+        }
     }
 }
 

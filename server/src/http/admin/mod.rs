@@ -4,10 +4,12 @@
 //!
 //! - `GET /admin/orders/search?q=`: orders by `order_number`, `reference_number` or Points uuid
 //! - `GET /admin/webhooks`, `POST /admin/webhooks/disable`, `POST /admin/webhooks/enable`
+//! - `POST /admin/earnings`, `GET /admin/earnings[/{id}]`, `POST /admin/earnings/{id}/retry`
 //!
 //! To add an operation: a module with `pub fn router() -> Router<AppState>`, merged in
 //! [`router`]; the token check covers every route merged there.
 
+pub mod earnings;
 pub mod search;
 pub mod webhooks;
 
@@ -27,6 +29,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .merge(search::router())
         .merge(webhooks::router())
+        .merge(earnings::router())
         .route_layer(middleware::from_fn_with_state(state.clone(), require_token))
 }
 
