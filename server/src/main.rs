@@ -46,7 +46,7 @@ async fn main() -> anyhow::Result<()> {
         None | Some(Command::Serve) => serve(config).await,
         Some(Command::Earn(args)) => {
             let state = server::AppState::connect(config).await?;
-            server::cli::earn::run(&state, args, &mut std::io::stdout()).await
+            server::cli::earn::run(&state, *args, &mut std::io::stdout()).await
         }
     }
 }

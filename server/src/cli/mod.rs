@@ -25,5 +25,5 @@ pub enum Command {
     /// Serve HTTP and run the background workers until Ctrl-C or SIGTERM (the default).
     Serve,
     /// Earnings through the outbox: purchase, store-rating, product-rating, list, show, retry.
-    Earn(earn::EarnArgs),
+    Earn(Box<earn::EarnArgs>),
 }

@@ -470,8 +470,8 @@ async fn a_crash_after_points_recorded_an_earning_but_before_we_marked_it_awards
 
 #[tokio::test]
 async fn an_answer_lost_to_a_timeout_across_a_restart_is_awarded_once() {
-    // Arrange: Points holds the first purchase call for 2 s, past our 1 s timeout, then
-    // records it: the attempt's answer is lost while Points has it. The retry waits 1–2 s.
+    // Arrange: Points holds the first purchase call for 2 s, past our 1 s timeout: we give
+    // up on it not knowing whether Points will record it. The retry waits 1–2 s.
     let slow_retry = EarningConfig {
         timeout: Duration::from_secs(1),
         backoff: Duration::from_secs(2),
@@ -511,9 +511,9 @@ async fn an_answer_lost_to_a_timeout_across_a_restart_is_awarded_once() {
         matches!(rows[0].state, State::Recorded | State::AlreadyRecorded),
         "{rows:#?}"
     );
-    assert_eq!(
-        rows[0].attempts, 2,
-        "one timed out, one retried after the restart"
+    assert!(
+        rows[0].attempts >= 2,
+        "the one that timed out, retried after the restart"
     );
     assert_eq!(orders_at_points(&second.points).await, ["SALE-HANG"]);
     assert_eq!(balance(&second.points, PHONE).await, 100);
@@ -583,7 +583,7 @@ async fn the_cli_enqueues_and_with_wait_sends_beside_a_running_server_or_alone()
         let state = cli_state.clone();
         async move {
             let mut out = Vec::new();
-            let result = server::cli::earn::run(&state, earn, &mut out).await;
+            let result = server::cli::earn::run(&state, *earn, &mut out).await;
             (result, String::from_utf8(out).expect("utf-8"))
         }
     };

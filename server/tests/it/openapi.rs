@@ -265,7 +265,8 @@ async fn every_route_is_documented_and_every_answer_matches_its_schema() {
         .call(
             "POST",
             earnings,
-            r.admin("POST", earnings).json(&json!({"kind": "store_rating",
+            r.admin("POST", earnings)
+                .json(&json!({"kind": "store_rating",
                 "review_reference": "OAS-2", "phone_number": "0512345678"})),
         )
         .await;
