@@ -2,9 +2,9 @@
 //! through a durable outbox.
 //!
 //! The merchant's code (or support, through `POST /admin/earnings` and `points-server earn`)
-//! calls [`enqueue`]: the earning is stored as a pending row of `earning_outbox`, unique on
-//! Points' own dedupe key (a purchase's `order_number`, a rating's `review_reference`), and the
-//! call returns at once. The [`sender`] started by [`crate::App::start`] sends the rows to
+//! calls [`enqueue`] (inside the server, [`submit`], which also wakes the sender): the earning
+//! is stored as a pending row of `earning_outbox`, unique on Points' own dedupe key (a
+//! purchase's `order_number`, a rating's `review_reference`), and the call returns at once. The [`sender`] started by [`crate::App::start`] sends the rows to
 //! Points one at a time per merchant, retries 429, 5xx and network failures with back-off
 //! (honouring `Retry-After`), stores a pending-activation answer as such, and marks a row
 //! `failed` with Points' reason when Points refuses the earning itself (a 422, a 400 business
@@ -18,8 +18,8 @@
 //!     "kind": "store_rating", "review_reference": "REV-2026-0042",
 //!     "phone_number": "0512345678", "rating": 5,
 //! })).map_err(|errors| anyhow::anyhow!("{errors:?}"))?;
-//! let queued = earning::enqueue(&state.db, &request).await?;
-//! state.earning_notify.notify_one(); // wake this process's sender now rather than within 1 s
+//! // `enqueue(&state.db, …)` from anywhere; `submit` also wakes this process's sender.
+//! let queued = earning::submit(state, &request).await?;
 //! # Ok(()) }
 //! ```
 
@@ -64,6 +64,17 @@ pub async fn enqueue(pool: &Pool, request: &EarningRequest) -> Result<Queued, En
         tracing::info!(earning_id = id, kind = %request.kind(), key = %request.dedup_key(), ?outcome, "earning enqueued");
     }
     Ok(Queued { id, outcome })
+}
+
+/// [`enqueue`] and wake this process's sender, so the earning is sent now rather than at the
+/// next poll: what code running inside the server (a handler, the admin API) calls.
+pub async fn submit(
+    state: &crate::AppState,
+    request: &EarningRequest,
+) -> Result<Queued, EnqueueError> {
+    let queued = enqueue(&state.db, request).await?;
+    state.earning_notify.notify_one();
+    Ok(queued)
 }
 
 /// One row as the admin API and the CLI show it.

@@ -66,11 +66,9 @@ fn store_rating(review_reference: &str) -> EarningRequest {
 
 /// Enqueues through the library, as the merchant's code does, and wakes the sender.
 async fn enqueue(app: &TestApp, request: &EarningRequest) -> i64 {
-    let state = app.server().state();
-    let queued = earning::enqueue(&state.db, request)
+    let queued = earning::submit(app.server().state(), request)
         .await
         .expect("enqueued");
-    state.earning_notify.notify_one();
     queued.id
 }
 

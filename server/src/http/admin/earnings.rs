@@ -45,13 +45,12 @@ async fn create(
     ApiJson(body): ApiJson<Value>,
 ) -> Result<(StatusCode, Json<Accepted>), ApiError> {
     let request = EarningRequest::parse(body).map_err(ApiError::fields)?;
-    let queued = earning::enqueue(&state.db, &request)
+    let queued = earning::submit(&state, &request)
         .await
         .map_err(|e| match e {
             EnqueueError::Conflict { .. } => ApiError::Conflict(e.to_string()),
             EnqueueError::Database(e) => ApiError::Database(e),
         })?;
-    state.earning_notify.notify_one();
     let view = earning::get(&state.db, queued.id)
         .await?
         .ok_or(ApiError::NotFound("earning"))?;
