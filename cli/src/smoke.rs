@@ -188,6 +188,7 @@ async fn start_merchant(
         catalog: server::Catalog::from_json(SMOKE_CATALOG).context("the smoke catalog")?,
         mode: server::config::Mode::Development,
         retention: server::config::Retention::default(),
+        earning: Default::default(),
         ops: server::config::OpsConfig {
             admin_token: Some(server::config::AdminToken::new(admin_token.clone())),
             ..server::config::OpsConfig::default()

@@ -151,6 +151,7 @@ impl Stack {
                 admin_token: Some(server::config::AdminToken::new(admin_token.clone())),
                 ..server::config::OpsConfig::default()
             },
+            earning: Default::default(),
         })
         .await?;
         let router = storefront::router(app.router(), &options.widget_dir, &options.www_dir);

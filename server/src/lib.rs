@@ -16,6 +16,7 @@ pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod earning;
 pub mod http;
 pub mod lifecycle;
 pub mod ops;
@@ -43,15 +44,18 @@ pub const POINTS_RETRIES: u32 = 2;
 /// a slow Points costs one short wait, not a hung page.
 pub const LOOKUP_TIMEOUT: Duration = Duration::from_secs(3);
 
-/// A started server: database open and migrated, inbox worker running.
+/// A started server: database open and migrated, inbox worker and earning sender running.
 #[derive(Debug)]
 pub struct App {
     state: AppState,
     worker: worker::WorkerHandle,
+    /// Sends the earning outbox to Points, one row at a time.
+    earning: earning::SenderHandle,
 }
 
 impl App {
-    /// Validates the config, connects and migrates the database, and starts the worker.
+    /// Validates the config, connects and migrates the database, and starts the worker and
+    /// the earning sender.
     pub async fn start(config: Config) -> anyhow::Result<App> {
         let state = AppState::connect(config).await?;
         let worker = worker::spawn(
@@ -59,7 +63,12 @@ impl App {
             state.inbox_notify.clone(),
             state.config.retention,
         );
-        Ok(App { state, worker })
+        let earning = earning::sender::spawn(&state);
+        Ok(App {
+            state,
+            worker,
+            earning,
+        })
     }
 
     /// What every handler reaches; the CLI and tests run operations on it directly.
@@ -77,9 +86,11 @@ impl App {
         &self.state.db
     }
 
-    /// Stops the worker (it finishes the row in hand) and closes the database.
+    /// Stops the worker and the earning sender (each finishes the row in hand) and closes the
+    /// database.
     pub async fn shutdown(self) {
         self.worker.stop().await;
+        self.earning.stop().await;
         self.state.db.close().await;
     }
 }

@@ -51,6 +51,10 @@ async fn main() -> anyhow::Result<()> {
             // The reason is the error's text; a Points failure's cause is in the log line.
             done.map_err(|e| anyhow::anyhow!("{e}"))
         }
+        Some(Command::Earn(args)) => {
+            let state = server::AppState::connect(config).await?;
+            server::cli::earn::run(&state, *args, &mut std::io::stdout()).await
+        }
     }
 }
 

@@ -7,6 +7,7 @@
 //! failure with the reason on stderr, never a secret.
 
 pub mod orders;
+pub mod earn;
 
 use clap::{Parser, Subcommand};
 
@@ -27,4 +28,6 @@ pub enum Command {
     /// Support's order operations: search, show, refund, cancel, authorize, capture, complete,
     /// shipping (the same as `/admin/orders/…`).
     Orders(orders::OrdersCommand),
+    /// Earnings through the outbox: purchase, store-rating, product-rating, list, show, retry.
+    Earn(Box<earn::EarnArgs>),
 }

@@ -30,6 +30,8 @@ pub(super) struct FileConfig {
     admin_token_file: Option<String>,
     webhooks_enabled: Option<bool>,
     log_redaction: Option<bool>,
+    earning_timeout: Option<String>,
+    earning_max_backoff: Option<String>,
 }
 
 /// Secrets that may be given directly or as a file; a layer that sets either form replaces
@@ -102,6 +104,8 @@ pub fn layered(
                 "POINTS_LOG_REDACTION",
                 parsed.log_redaction.map(|on| on.to_string()),
             ),
+            ("POINTS_EARNING_TIMEOUT", parsed.earning_timeout),
+            ("POINTS_EARNING_MAX_BACKOFF", parsed.earning_max_backoff),
         ];
         file.extend(
             entries

@@ -14,10 +14,12 @@ use url::Url;
 
 use crate::Catalog;
 
+mod earning;
 mod file;
 mod ops;
 mod retention;
 
+pub use earning::EarningConfig;
 #[cfg(test)]
 use file::FileConfig;
 pub use file::layered;
@@ -61,6 +63,8 @@ pub struct Config {
     pub retention: Retention,
     /// The admin API's token and the webhook intake switch.
     pub ops: OpsConfig,
+    /// The earning outbox's sender: per-attempt timeout and back-off.
+    pub earning: EarningConfig,
 }
 
 impl std::fmt::Debug for Config {
@@ -78,6 +82,7 @@ impl std::fmt::Debug for Config {
             .field("mode", &self.mode)
             .field("retention", &self.retention)
             .field("ops", &self.ops)
+            .field("earning", &self.earning)
             .finish()
     }
 }
@@ -134,6 +139,8 @@ impl Config {
     /// | `POINTS_ADMIN_TOKEN` or `…_FILE` | no | bearer token of `/admin/…`; unset: no admin API |
     /// | `POINTS_WEBHOOKS_ENABLED` | no, `true` | `false`: webhook intake answers 503 |
     /// | `POINTS_LOG_REDACTION` | no, `true` | `false` writes logs unmasked (development only) |
+    /// | `POINTS_EARNING_TIMEOUT` | no, `8s` | one earning attempt at Points |
+    /// | `POINTS_EARNING_MAX_BACKOFF` | no, `5m` | longest wait between attempts of an earning |
     /// | `POINTS_CONFIG` | no | a TOML file under the environment |
     ///
     /// Every variable but `POINTS_CONFIG` may also be set in that TOML file under its lower-case
@@ -181,6 +188,7 @@ impl Config {
             },
             retention: Retention::from_lookup(&get)?,
             ops: OpsConfig::from_lookup(&get)?,
+            earning: EarningConfig::from_lookup(&get)?,
         };
         Ok(config)
     }
@@ -219,6 +227,7 @@ impl Config {
         self.callback_url(&probe)
             .context("public URL and return path do not make a callback URL")?;
         self.ops.validate()?;
+        self.earning.validate()?;
         if self.mode == Mode::Production {
             self.validate_production(&base)?;
         }

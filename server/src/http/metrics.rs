@@ -19,15 +19,15 @@ pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 async fn metrics(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
     // A database that cannot answer fails the scrape: `up == 0` is itself the alert.
     let backlog = stats::inbox_backlog(&*state.db).await?;
+    let outbox = crate::earning::outbox::backlog(&state.db).await?;
     let sample = Sample {
         webhooks_enabled: state.intake.is_enabled(),
         inbox_depth: backlog.depth,
         inbox_oldest_age: backlog.oldest_age,
     };
-    Ok((
-        [(header::CONTENT_TYPE, CONTENT_TYPE)],
-        state.metrics.render(&sample),
-    ))
+    let mut text = state.metrics.render(&sample);
+    text.push_str(&crate::earning::render_metrics(&outbox));
+    Ok(([(header::CONTENT_TYPE, CONTENT_TYPE)], text))
 }
 
 pub fn router() -> Router<AppState> {

@@ -45,6 +45,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Wakes the inbox worker after a new delivery is stored.
     pub inbox_notify: Arc<Notify>,
+    /// Wakes the earning sender after an earning is enqueued (see [`crate::earning`]).
+    pub earning_notify: Arc<Notify>,
     /// Counters and histograms served at `/metrics`.
     pub metrics: Arc<Metrics>,
     /// Whether webhook intake accepts deliveries (see [`intake`]).
@@ -86,6 +88,7 @@ impl AppState {
             lookup,
             config: Arc::new(config),
             inbox_notify: Arc::new(Notify::new()),
+            earning_notify: Arc::new(Notify::new()),
             metrics: Arc::new(Metrics::default()),
             intake: Arc::new(intake),
         })

@@ -6,8 +6,9 @@ use serde_json::Value;
 use crate::stack::{OpsStack, StackOptions, spawn_stack};
 
 /// Every admin route with its method.
-const ROUTES: [(&str, &str); 4] = [
+const ROUTES: [(&str, &str); 5] = [
     ("GET", "/admin/orders/search?q=PK-1"),
+    ("GET", "/admin/earnings"),
     ("GET", "/admin/webhooks"),
     ("POST", "/admin/webhooks/disable"),
     ("POST", "/admin/webhooks/enable"),

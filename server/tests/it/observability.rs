@@ -101,6 +101,26 @@ async fn logs_at_trace_level_never_show_a_secret_or_a_whole_phone_number() {
             .await;
         assert_eq!(response.expect(path).status(), 200, "{path}");
     }
+    // An earning through the outbox, for the shopper's phone, sent and settled.
+    let earning = stack
+        .http
+        .post(format!("{}/admin/earnings", stack.server))
+        .bearer_auth(&stack.admin_token)
+        .json(
+            &json!({"kind": "store_rating", "review_reference": format!("REV-{paid}"),
+            "phone_number": PHONE, "rating": 5}),
+        )
+        .send()
+        .await
+        .expect("enqueue an earning");
+    assert_eq!(earning.status(), 202);
+    let earning: Value = earning.json().await.expect("json");
+    let earning = format!("/admin/earnings/{}", earning["id"]);
+    eventually("the earning to be recorded", || async {
+        let view: Value = stack.admin(Method::GET, &earning).await.json().await.ok()?;
+        (view["state"] == "recorded").then_some(())
+    })
+    .await;
     // Belt and braces: a careless log line carrying raw secrets and a raw phone.
     tracing::info!(
         x_api_key = %stack.private_key,
@@ -127,6 +147,8 @@ async fn logs_at_trace_level_never_show_a_secret_or_a_whole_phone_number() {
         "admin: order search",
         "admin request refused: missing or wrong token",
         "webhook delivery answered 503: intake is switched off",
+        "earning enqueued",
+        "earning settled",
         "deliberately careless log line",
     ] {
         assert!(logs.contains(message), "the flows logged {message:?}");

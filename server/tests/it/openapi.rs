@@ -278,6 +278,101 @@ async fn every_route_is_documented_and_every_answer_matches_its_schema() {
     )
     .await;
 
+    // The earning outbox: new, the same again, a conflict, bad input; a refusal from Points
+    // (an injected 422) makes a failed row to retry.
+    let earnings = "/admin/earnings";
+    let rating = json!({"kind": "store_rating", "review_reference": "OAS-1",
+        "phone_number": "0512345678", "rating": 5});
+    let accepted = r
+        .call("POST", earnings, r.admin("POST", earnings).json(&rating))
+        .await;
+    r.call("POST", earnings, r.admin("POST", earnings).json(&rating))
+        .await;
+    let other = json!({"kind": "store_rating", "review_reference": "OAS-1",
+        "phone_number": "0512345678", "rating": 1});
+    r.call("POST", earnings, r.admin("POST", earnings).json(&other))
+        .await;
+    r.call(
+        "POST",
+        earnings,
+        r.admin("POST", earnings).json(&json!({"kind": "purchase"})),
+    )
+    .await;
+    let id = accepted["id"].as_i64().expect("outbox id");
+    let one = "/admin/earnings/{id}";
+    let settled = crate::helpers::eventually("the rating to settle", || async {
+        let view: Value = stack
+            .admin(Method::GET, &format!("/admin/earnings/{id}"))
+            .await
+            .json()
+            .await
+            .ok()?;
+        (view["state"] != "pending").then_some(view)
+    })
+    .await;
+    assert_eq!(settled["state"], "recorded", "{settled}");
+    r.call("GET", one, r.admin("GET", &format!("/admin/earnings/{id}")))
+        .await;
+    r.call("GET", one, r.admin("GET", "/admin/earnings/999999"))
+        .await;
+    let retry = "/admin/earnings/{id}/retry";
+    r.call(
+        "POST",
+        retry,
+        r.admin("POST", &format!("/admin/earnings/{id}/retry")),
+    )
+    .await;
+    let fault = json!({"route": "/api/v1/orders/earning/store-rating", "method": "POST",
+        "fault": "status", "status": 422, "count": 1});
+    let injected = stack
+        .http
+        .post(format!("{}/_sandbox/faults", stack.sandbox))
+        .json(&fault)
+        .send()
+        .await
+        .expect("inject");
+    assert_eq!(injected.status(), 200);
+    let refused = r
+        .call(
+            "POST",
+            earnings,
+            r.admin("POST", earnings)
+                .json(&json!({"kind": "store_rating",
+                "review_reference": "OAS-2", "phone_number": "0512345678"})),
+        )
+        .await;
+    let refused = refused["id"].as_i64().expect("outbox id");
+    crate::helpers::eventually("the refusal", || async {
+        let view: Value = stack
+            .admin(Method::GET, &format!("/admin/earnings/{refused}"))
+            .await
+            .json()
+            .await
+            .ok()?;
+        (view["state"] == "failed").then_some(())
+    })
+    .await;
+    r.call(
+        "GET",
+        earnings,
+        r.admin("GET", &format!("{earnings}?state=failed")),
+    )
+    .await;
+    r.call("GET", earnings, r.admin("GET", earnings)).await;
+    r.call(
+        "GET",
+        earnings,
+        r.admin("GET", &format!("{earnings}?state=stuck")),
+    )
+    .await;
+    r.call(
+        "POST",
+        retry,
+        r.admin("POST", &format!("/admin/earnings/{refused}/retry")),
+    )
+    .await;
+    r.call("GET", earnings, r.request("GET", earnings)).await;
+
     let doc: Value = serde_json::from_str(
         &r.seen
             .iter()
@@ -311,7 +406,7 @@ async fn every_route_is_documented_and_every_answer_matches_its_schema() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     let statuses: BTreeSet<u16> = r.seen.iter().map(|e| e.status).collect();
-    let expected = BTreeSet::from([200, 400, 401, 404, 409, 415, 422, 503]);
+    let expected = BTreeSet::from([200, 202, 400, 401, 404, 409, 415, 422, 503]);
     assert_eq!(
         statuses, expected,
         "the calls provoked every documented kind of answer"

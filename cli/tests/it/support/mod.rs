@@ -107,6 +107,7 @@ impl Fixture {
             catalog: server::Catalog::from_json(catalog).expect("catalog"),
             mode: server::config::Mode::Development,
             retention: server::config::Retention::default(),
+            earning: Default::default(),
             ops: server::config::OpsConfig {
                 admin_token: Some(server::config::AdminToken::new(admin_token.clone())),
                 ..server::config::OpsConfig::default()

@@ -6,11 +6,13 @@
 //! - `GET /admin/webhooks`, `POST /admin/webhooks/disable`, `POST /admin/webhooks/enable`
 //! - `GET /admin/orders/{order}` and `POST /admin/orders/{order}/refund|cancel|authorize|capture|complete|shipping`
 //! - `GET /admin/selftest`, `GET /admin/selftest/inbox/{order_uuid}`: for `points preflight`
+//! - `POST /admin/earnings`, `GET /admin/earnings[/{id}]`, `POST /admin/earnings/{id}/retry`
 //!
 //! To add an operation: a module with `pub fn router() -> Router<AppState>`, merged in
 //! [`router`]; the token check covers every route merged there.
 
 pub mod orders;
+pub mod earnings;
 pub mod search;
 pub mod selftest;
 pub mod webhooks;
@@ -33,6 +35,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(webhooks::router())
         .merge(orders::router())
         .merge(selftest::router())
+        .merge(earnings::router())
         .route_layer(middleware::from_fn_with_state(state.clone(), require_token))
 }
 

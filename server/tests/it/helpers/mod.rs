@@ -57,6 +57,8 @@ pub struct Options {
     pub points_delivers_with: Option<WebhookSecretChoice>,
     /// How long rejected deliveries and idempotency keys are kept (default: the config's).
     pub retention: Option<server::config::Retention>,
+    /// The earning sender's timeout and back-off (default: the config's).
+    pub earning: Option<server::config::EarningConfig>,
 }
 
 /// Which of the server's secrets the sandbox's webhook carries.
@@ -108,6 +110,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         mode: server::config::Mode::Development,
         retention: options.retention.unwrap_or_default(),
         ops: server::config::OpsConfig::default(),
+        earning: options.earning.unwrap_or_default(),
     };
     let app = server::App::start(config).await.expect("app starts");
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -149,6 +152,11 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
 }
 
 impl TestApp {
+    /// The running server, for tests that call its library directly (the earning outbox).
+    pub fn server(&self) -> &server::App {
+        self.app.as_ref().expect("the server is running")
+    }
+
     /// Stops the server as the binary does on SIGTERM: no new connections, open requests
     /// finish, then the worker finishes its row and the database closes.
     pub async fn shut_down(&mut self) {
