@@ -19,6 +19,7 @@ pub mod db;
 pub mod http;
 pub mod lifecycle;
 pub mod order_number;
+pub mod reconcile;
 pub mod settle;
 pub mod telemetry;
 pub mod worker;
@@ -47,10 +48,12 @@ pub const LOOKUP_TIMEOUT: Duration = Duration::from_secs(3);
 pub struct App {
     state: AppState,
     worker: worker::WorkerHandle,
+    reconciler: reconcile::ScheduleHandle,
 }
 
 impl App {
-    /// Validates the config, connects and migrates the database, and starts the worker.
+    /// Validates the config, connects and migrates the database, and starts the worker and
+    /// the scheduled reconciliation.
     pub async fn start(config: Config) -> anyhow::Result<App> {
         let state = AppState::connect(config).await?;
         let worker = worker::spawn(
@@ -58,7 +61,12 @@ impl App {
             state.inbox_notify.clone(),
             state.config.retention,
         );
-        Ok(App { state, worker })
+        let reconciler = reconcile::spawn(state.clone());
+        Ok(App {
+            state,
+            worker,
+            reconciler,
+        })
     }
 
     /// What every handler reaches; the CLI and tests run operations on it directly.
@@ -76,8 +84,10 @@ impl App {
         &self.state.db
     }
 
-    /// Stops the worker (it finishes the row in hand) and closes the database.
+    /// Stops reconciliation (after its current batch, resumable) and the worker (it finishes
+    /// the row in hand), then closes the database.
     pub async fn shutdown(self) {
+        self.reconciler.stop().await;
         self.worker.stop().await;
         self.state.db.close().await;
     }

@@ -6,6 +6,8 @@
 //! Commands print for people by default and JSON with `--json`; they exit non-zero on
 //! failure with the reason on stderr, never a secret.
 
+pub mod reconcile;
+
 use clap::{Parser, Subcommand};
 
 /// `points-server [COMMAND]`. Configuration comes from the same layers as the server's
@@ -22,4 +24,7 @@ pub struct Cli {
 pub enum Command {
     /// Serve HTTP and run the background workers until Ctrl-C or SIGTERM (the default).
     Serve,
+    /// Reconcile with Points now: read orders with `GET /v1/orders/{uuid}`, apply what was
+    /// missed, print the report.
+    Reconcile(reconcile::ReconcileArgs),
 }

@@ -29,6 +29,10 @@ pub(super) struct FileConfig {
     admin_token: Option<String>,
     admin_token_file: Option<String>,
     webhooks_enabled: Option<bool>,
+    reconcile_enabled: Option<bool>,
+    reconcile_interval: Option<String>,
+    reconcile_recent_window: Option<String>,
+    reconcile_concurrency: Option<u32>,
 }
 
 /// Secrets that may be given directly or as a file; a layer that sets either form replaces
@@ -96,6 +100,19 @@ pub fn layered(
             (
                 "POINTS_WEBHOOKS_ENABLED",
                 parsed.webhooks_enabled.map(|on| on.to_string()),
+            ),
+            (
+                "POINTS_RECONCILE_ENABLED",
+                parsed.reconcile_enabled.map(|on| on.to_string()),
+            ),
+            ("POINTS_RECONCILE_INTERVAL", parsed.reconcile_interval),
+            (
+                "POINTS_RECONCILE_RECENT_WINDOW",
+                parsed.reconcile_recent_window,
+            ),
+            (
+                "POINTS_RECONCILE_CONCURRENCY",
+                parsed.reconcile_concurrency.map(|n| n.to_string()),
             ),
         ];
         file.extend(

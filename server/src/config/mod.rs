@@ -16,12 +16,14 @@ use crate::Catalog;
 
 mod file;
 mod ops;
+mod reconcile;
 mod retention;
 
 #[cfg(test)]
 use file::FileConfig;
 pub use file::layered;
 pub use ops::{AdminToken, MIN_ADMIN_TOKEN_LEN, OpsConfig};
+pub use reconcile::ReconcileConfig;
 pub use retention::{Retention, parse_duration};
 
 /// The default database: a SQLite file next to the working directory, created on first start.
@@ -61,6 +63,8 @@ pub struct Config {
     pub retention: Retention,
     /// The admin API's token and the webhook intake switch.
     pub ops: OpsConfig,
+    /// The scheduled reconciliation with Points (`GET /v1/orders/{uuid}`) and its pacing.
+    pub reconcile: ReconcileConfig,
 }
 
 impl std::fmt::Debug for Config {
@@ -78,6 +82,7 @@ impl std::fmt::Debug for Config {
             .field("mode", &self.mode)
             .field("retention", &self.retention)
             .field("ops", &self.ops)
+            .field("reconcile", &self.reconcile)
             .finish()
     }
 }
@@ -133,6 +138,10 @@ impl Config {
     /// | `POINTS_REJECTED_RETENTION` | no, `30d` | how long rejected deliveries are kept |
     /// | `POINTS_ADMIN_TOKEN` or `…_FILE` | no | bearer token of `/admin/…`; unset: no admin API |
     /// | `POINTS_WEBHOOKS_ENABLED` | no, `true` | `false`: webhook intake answers 503 |
+    /// | `POINTS_RECONCILE_ENABLED` | no, `true` | `false`: no scheduled reconciliation |
+    /// | `POINTS_RECONCILE_INTERVAL` | no, `24h` | least time between two reconciliations |
+    /// | `POINTS_RECONCILE_RECENT_WINDOW` | no, `7d` | settled orders changed within it are checked |
+    /// | `POINTS_RECONCILE_CONCURRENCY` | no, `4` | order reads in flight during a run (1–16) |
     /// | `POINTS_CONFIG` | no | a TOML file under the environment |
     ///
     /// Every variable but `POINTS_CONFIG` may also be set in that TOML file under its lower-case
@@ -172,6 +181,7 @@ impl Config {
             },
             retention: Retention::from_lookup(&get)?,
             ops: OpsConfig::from_lookup(&get)?,
+            reconcile: ReconcileConfig::from_lookup(&get)?,
         };
         config.validate()?;
         Ok(config)
@@ -211,6 +221,7 @@ impl Config {
         self.callback_url(&probe)
             .context("public URL and return path do not make a callback URL")?;
         self.ops.validate()?;
+        self.reconcile.validate()?;
         if self.mode == Mode::Production {
             self.validate_production(&base)?;
         }

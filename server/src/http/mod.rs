@@ -15,11 +15,11 @@ pub mod webhooks;
 use std::sync::Arc;
 use std::time::Duration;
 
+use anyhow::Context;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use protocol::WebhookSecret;
-use anyhow::Context;
 use protocol::client::{ClientConfig, PointsClient, RetryPolicy};
 use tokio::sync::Notify;
 use tower_http::timeout::TimeoutLayer;
@@ -49,6 +49,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Whether webhook intake accepts deliveries (see [`intake`]).
     pub intake: Arc<intake::IntakeSwitch>,
+    /// Stops this process's reconciliation runs at shutdown (see [`crate::reconcile`]).
+    pub reconcile: Arc<crate::reconcile::Control>,
 }
 
 impl AppState {
@@ -88,6 +90,7 @@ impl AppState {
             inbox_notify: Arc::new(Notify::new()),
             metrics: Arc::new(Metrics::default()),
             intake: Arc::new(intake),
+            reconcile: Arc::default(),
         })
     }
 

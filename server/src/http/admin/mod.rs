@@ -4,10 +4,12 @@
 //!
 //! - `GET /admin/orders/search?q=`: orders by `order_number`, `reference_number` or Points uuid
 //! - `GET /admin/webhooks`, `POST /admin/webhooks/disable`, `POST /admin/webhooks/enable`
+//! - `POST /admin/reconcile`, `GET /admin/reconcile/runs/latest`
 //!
 //! To add an operation: a module with `pub fn router() -> Router<AppState>`, merged in
 //! [`router`]; the token check covers every route merged there.
 
+pub mod reconcile;
 pub mod search;
 pub mod webhooks;
 
@@ -27,6 +29,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .merge(search::router())
         .merge(webhooks::router())
+        .merge(reconcile::router())
         .route_layer(middleware::from_fn_with_state(state.clone(), require_token))
 }
 
