@@ -139,6 +139,7 @@ impl Stack {
             catalog: server::Catalog::from_json(&catalog)?,
             mode: server::config::Mode::Development,
             retention: server::config::Retention::default(),
+            reconcile: server::config::ReconcileConfig::default(),
             ops: server::config::OpsConfig::default(),
         })
         .await?;

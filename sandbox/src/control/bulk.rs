@@ -12,7 +12,7 @@
 //!   "statuses": ["approved", "new", "cancelled"] }
 //! ```
 //! Order `i` (from 0) is `{prefix}{i:06}` in `statuses[i % statuses.len()]`. The answer lists
-//! each order's `uuid`, `order_number`, `order_status` and `total_price`.
+//! each order's `uuid`, `order_number`, `reference_number`, `order_status` and `total_price`.
 
 use std::collections::HashSet;
 
@@ -110,6 +110,7 @@ async fn bulk(
         created.push(json!({
             "uuid": order.uuid.as_str(),
             "order_number": order.order_number.as_str(),
+            "reference_number": order.reference_number,
             "order_status": order.status.as_str(),
             "total_price": order.total_price.as_f64(),
         }));

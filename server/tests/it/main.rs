@@ -13,6 +13,7 @@ mod observability;
 mod openapi;
 mod orders;
 mod postgres;
+mod reconcile;
 mod retention;
 mod return_page;
 mod shutdown;

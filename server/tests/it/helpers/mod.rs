@@ -57,6 +57,8 @@ pub struct Options {
     pub points_delivers_with: Option<WebhookSecretChoice>,
     /// How long rejected deliveries and idempotency keys are kept (default: the config's).
     pub retention: Option<server::config::Retention>,
+    /// Reconciliation's schedule and pacing (default: the config's, nightly).
+    pub reconcile: Option<server::config::ReconcileConfig>,
 }
 
 /// Which of the server's secrets the sandbox's webhook carries.
@@ -108,6 +110,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         mode: server::config::Mode::Development,
         retention: options.retention.unwrap_or_default(),
         ops: server::config::OpsConfig::default(),
+        reconcile: options.reconcile.unwrap_or_default(),
     };
     let app = server::App::start(config).await.expect("app starts");
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -149,6 +152,11 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
 }
 
 impl TestApp {
+    /// The running server's state, to run operations (reconciliation, …) in-process.
+    pub fn state(&self) -> &server::AppState {
+        self.app.as_ref().expect("the server is running").state()
+    }
+
     /// Stops the server as the binary does on SIGTERM: no new connections, open requests
     /// finish, then the worker finishes its row and the database closes.
     pub async fn shut_down(&mut self) {
