@@ -475,6 +475,14 @@ async fn the_report_is_stored_and_served_and_admin_runs_are_exclusive() {
         .admin(Method::GET, "/admin/reconcile/runs/latest")
         .await;
     assert_eq!(none.status(), 404, "no run yet");
+    for (verb, path) in [
+        (Method::POST, "/admin/reconcile"),
+        (Method::GET, "/admin/reconcile/runs/latest"),
+    ] {
+        let refused = stack.admin_with(verb, path, Some("not-the-token")).await;
+        assert_eq!(refused.status(), 401, "{path} needs the admin token");
+    }
+    assert_eq!(stack.count("reconcile_runs").await, 0);
 
     // Act
     let started = stack.admin(Method::POST, "/admin/reconcile").await;
