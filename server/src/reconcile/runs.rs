@@ -33,10 +33,10 @@ const UNSETTLED: &str = "('new', 'authorized', 'captured')";
 
 /// The most recent run's report, whatever its status; `None` before the first run.
 pub async fn latest(db: impl AnyExecutor<'_>) -> Result<Option<Report>, sqlx::Error> {
-    sqlx::query("SELECT report FROM reconcile_runs ORDER BY id DESC LIMIT 1")
+    sqlx::query("SELECT id, report FROM reconcile_runs ORDER BY id DESC LIMIT 1")
         .fetch_optional(db)
         .await?
-        .map(|row| decode(&row.try_get::<String, _>("report")?))
+        .map(|row| decode(&row))
         .transpose()
 }
 
@@ -45,14 +45,14 @@ pub(super) async fn unfinished(
     db: impl AnyExecutor<'_>,
 ) -> Result<Option<(i64, Report)>, sqlx::Error> {
     let Some(row) = sqlx::query(
-        "SELECT cursor, report FROM reconcile_runs WHERE status = 'running' ORDER BY id DESC LIMIT 1",
+        "SELECT id, cursor, report FROM reconcile_runs WHERE status = 'running' ORDER BY id DESC LIMIT 1",
     )
     .fetch_optional(db)
     .await?
     else {
         return Ok(None);
     };
-    let report = decode(&row.try_get::<String, _>("report")?)?;
+    let report = decode(&row)?;
     Ok(Some((row.try_get("cursor")?, report)))
 }
 
@@ -143,6 +143,12 @@ fn encode(value: &impl Serialize) -> Result<String, sqlx::Error> {
     serde_json::to_string(value).map_err(|e| sqlx::Error::Encode(Box::new(e)))
 }
 
-fn decode(text: &str) -> Result<Report, sqlx::Error> {
-    serde_json::from_str(text).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+/// The row's report. Its id comes from the row: the report stored with the new row was
+/// written before the id existed.
+fn decode(row: &sqlx::any::AnyRow) -> Result<Report, sqlx::Error> {
+    let text: String = row.try_get("report")?;
+    let mut report: Report =
+        serde_json::from_str(&text).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+    report.run_id = row.try_get("id")?;
+    Ok(report)
 }
