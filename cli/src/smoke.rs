@@ -189,6 +189,7 @@ async fn start_merchant(
         mode: server::config::Mode::Development,
         retention: server::config::Retention::default(),
         earning: Default::default(),
+        reconcile: Default::default(),
         ops: server::config::OpsConfig {
             admin_token: Some(server::config::AdminToken::new(admin_token.clone())),
             ..server::config::OpsConfig::default()

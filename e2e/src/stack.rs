@@ -152,6 +152,7 @@ impl Stack {
                 ..server::config::OpsConfig::default()
             },
             earning: Default::default(),
+            reconcile: server::config::ReconcileConfig::default(),
         })
         .await?;
         let router = storefront::router(app.router(), &options.widget_dir, &options.www_dir);

@@ -36,6 +36,13 @@ pub struct ApiFault {
     #[serde(flatten)]
     pub kind: ApiFaultKind,
     pub count: u32,
+    /// Only every `every`-th matching call meets the fault (absent: each one), so 429s can be
+    /// spread through a long run instead of coming in one burst. Calls in between pass.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub every: Option<u32>,
+    /// Matching calls seen so far, for `every`.
+    #[serde(default, skip)]
+    pub seen: u32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -87,6 +94,12 @@ impl Faults {
                     .is_none_or(|m| m.eq_ignore_ascii_case(method.as_str()))
         })?;
         let fault = &mut self.pending[index];
+        if let Some(every) = fault.every.filter(|&n| n > 1) {
+            fault.seen += 1;
+            if fault.seen % every != 0 {
+                return None;
+            }
+        }
         fault.count = fault.count.saturating_sub(1);
         let kind = fault.kind.clone();
         if fault.count == 0 {

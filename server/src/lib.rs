@@ -21,6 +21,7 @@ pub mod http;
 pub mod lifecycle;
 pub mod ops;
 pub mod order_number;
+pub mod reconcile;
 pub mod settle;
 pub mod telemetry;
 pub mod worker;
@@ -44,18 +45,21 @@ pub const POINTS_RETRIES: u32 = 2;
 /// a slow Points costs one short wait, not a hung page.
 pub const LOOKUP_TIMEOUT: Duration = Duration::from_secs(3);
 
-/// A started server: database open and migrated, inbox worker and earning sender running.
+/// A started server: database open and migrated, inbox worker, earning sender and scheduled
+/// reconciliation running.
 #[derive(Debug)]
 pub struct App {
     state: AppState,
     worker: worker::WorkerHandle,
     /// Sends the earning outbox to Points, one row at a time.
     earning: earning::SenderHandle,
+    /// Runs reconciliation with Points on its schedule.
+    reconciler: reconcile::ScheduleHandle,
 }
 
 impl App {
-    /// Validates the config, connects and migrates the database, and starts the worker and
-    /// the earning sender.
+    /// Validates the config, connects and migrates the database, and starts the worker, the
+    /// earning sender and the scheduled reconciliation.
     pub async fn start(config: Config) -> anyhow::Result<App> {
         let state = AppState::connect(config).await?;
         let worker = worker::spawn(
@@ -64,10 +68,12 @@ impl App {
             state.config.retention,
         );
         let earning = earning::sender::spawn(&state);
+        let reconciler = reconcile::spawn(state.clone());
         Ok(App {
             state,
             worker,
             earning,
+            reconciler,
         })
     }
 
@@ -86,9 +92,10 @@ impl App {
         &self.state.db
     }
 
-    /// Stops the worker and the earning sender (each finishes the row in hand) and closes the
-    /// database.
+    /// Stops reconciliation (after its current batch, resumable), the worker and the earning
+    /// sender (each finishes the row in hand), then closes the database.
     pub async fn shutdown(self) {
+        self.reconciler.stop().await;
         self.worker.stop().await;
         self.earning.stop().await;
         self.state.db.close().await;

@@ -55,6 +55,7 @@ async fn main() -> anyhow::Result<()> {
             let state = server::AppState::connect(config).await?;
             server::cli::earn::run(&state, *args, &mut std::io::stdout()).await
         }
+        Some(Command::Reconcile(args)) => reconcile(config, &args).await,
     }
 }
 
@@ -73,4 +74,21 @@ async fn serve(config: server::Config) -> anyhow::Result<()> {
     let served = server::serve(listener, app.router()).await;
     app.shutdown().await;
     served.context("serving HTTP")
+}
+
+/// `points-server reconcile`: one run, stopped after its current batch by Ctrl-C or SIGTERM.
+async fn reconcile(
+    config: server::Config,
+    args: &server::cli::reconcile::ReconcileArgs,
+) -> anyhow::Result<()> {
+    let state = server::AppState::connect(config).await?;
+    let control = state.reconcile.clone();
+    let stop = tokio::spawn(async move {
+        server::shutdown_signal().await;
+        control.stop().await;
+    });
+    let result = server::cli::reconcile::run(&state, args, &mut std::io::stdout().lock()).await;
+    stop.abort();
+    state.db.close().await;
+    result.map(drop)
 }

@@ -2,6 +2,7 @@
 //! (webhooks) and the return page's verified lookup, so both are monotonic and idempotent in
 //! the same way (see [`crate::lifecycle::apply`]).
 
+use protocol::OrderStatus;
 use sqlx::AnyConnection;
 
 use crate::db::{self, orders, transitions};
@@ -16,11 +17,41 @@ pub async fn apply_to_order(
     observed: &Observation,
     source: transitions::Source,
 ) -> Result<Option<String>, sqlx::Error> {
+    Ok(apply_and_report(conn, order_number, observed, source)
+        .await?
+        .note)
+}
+
+/// What [`apply_and_report`] did to the order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    /// The financial status before, as stored (`None`: no webhook yet), and after.
+    pub from: Option<OrderStatus>,
+    pub to: Option<OrderStatus>,
+    /// Whether anything was stored (a new status, or only an identifier filled in).
+    pub changed: bool,
+    /// Why the observation was not (fully) applied, as [`apply_to_order`] reports it.
+    pub note: Option<String>,
+}
+
+/// [`apply_to_order`], saying what changed: reconciliation reports each change it made.
+pub async fn apply_and_report(
+    conn: &mut AnyConnection,
+    order_number: &str,
+    observed: &Observation,
+    source: transitions::Source,
+) -> Result<Applied, sqlx::Error> {
     let Some(local) = orders::lock_by_number(&mut *conn, order_number).await? else {
-        return Ok(Some("unknown order".into()));
+        return Ok(Applied {
+            from: None,
+            to: None,
+            changed: false,
+            note: Some("unknown order".into()),
+        });
     };
     let transition = lifecycle::apply(&local.lifecycle, local.total, observed);
-    if transition.next != local.lifecycle {
+    let changed = transition.next != local.lifecycle;
+    if changed {
         let now = db::now();
         orders::save_lifecycle(&mut *conn, local.id, &transition.next, &now).await?;
         transitions::record(
@@ -41,5 +72,10 @@ pub async fn apply_to_order(
             "order updated"
         );
     }
-    Ok(transition.ignored.map(|why| format!("ignored: {why}")))
+    Ok(Applied {
+        from: local.lifecycle.order_status,
+        to: transition.next.order_status,
+        changed,
+        note: transition.ignored.map(|why| format!("ignored: {why}")),
+    })
 }

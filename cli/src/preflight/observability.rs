@@ -25,6 +25,12 @@ pub(super) async fn check(inputs: &Inputs, config: Option<&server::Config>, item
     );
     items.push(
         Group::Observability,
+        "observability.reconciliation",
+        "Nightly reconciliation via GET /v1/orders/{uuid}",
+        reconciliation(inputs, config).await,
+    );
+    items.push(
+        Group::Observability,
         "observability.alerts",
         "Alerts on non-2xx from Points, webhook 5xx, verification failures, 4xx spikes",
         alerts(inputs),
@@ -83,6 +89,50 @@ async fn redaction(inputs: &Inputs, config: Option<&server::Config>) -> (super::
             ))
         }
     }
+}
+
+/// Scheduled at least daily in the configuration; the running server's last run as evidence.
+async fn reconciliation(inputs: &Inputs, config: Option<&server::Config>) -> (super::Status, String) {
+    let Some(config) = config else {
+        return fail("no configuration loaded");
+    };
+    let schedule = &config.reconcile;
+    if !schedule.enabled {
+        return fail("reconcile_enabled = false (POINTS_RECONCILE_ENABLED): nothing reconciles on a schedule");
+    }
+    let day = std::time::Duration::from_secs(24 * 60 * 60);
+    if schedule.interval > day {
+        return fail(format!(
+            "reconciliation runs every {:?}: the checklist asks for nightly",
+            schedule.interval
+        ));
+    }
+    let mut evidence = format!(
+        "every {} h, unsettled orders and those changed within {} d",
+        schedule.interval.as_secs() / 3600,
+        schedule.recent_window.as_secs() / 86_400
+    );
+    if let (Some(server), Ok(http)) = (
+        inputs
+            .server
+            .clone()
+            .or_else(|| Url::parse(&config.public_url).ok()),
+        super::webhooks::client(inputs),
+    ) {
+        match super::webhooks::admin_get(&http, &server, config, "/admin/reconcile/runs/latest")
+            .await
+        {
+            Ok(run) => {
+                let when = run["finished_at"]
+                    .as_str()
+                    .or_else(|| run["started_at"].as_str())
+                    .unwrap_or("?");
+                evidence.push_str(&format!("; the running server's last run: {when}"));
+            }
+            Err(e) => evidence.push_str(&format!("; no run to show yet ({e})")),
+        }
+    }
+    pass(evidence)
 }
 
 fn alerts(inputs: &Inputs) -> (super::Status, String) {

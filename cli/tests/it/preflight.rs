@@ -31,6 +31,7 @@ async fn a_good_production_configuration_passes_everything_checkable() {
         "webhooks.callback-page",
         "widgets.loader-origin",
         "observability.redaction",
+        "observability.reconciliation",
         "observability.alerts",
         "observability.runbook",
     ] {
@@ -147,6 +148,22 @@ async fn redaction_turned_off_fails() {
     .await;
     let report = preflight::run(&fixture.inputs()).await;
     assert!(fails(&report, "observability.redaction").contains("running server"));
+    fixture.stop().await;
+}
+
+#[tokio::test]
+async fn reconciliation_switched_off_or_weekly_fails() {
+    let fixture = Fixture::start(Tls::TrustedCa).await;
+    for (name, value, expect) in [
+        ("POINTS_RECONCILE_ENABLED", "false", "nothing reconciles"),
+        ("POINTS_RECONCILE_INTERVAL", "7d", "nightly"),
+    ] {
+        let mut inputs = fixture.inputs();
+        inputs.env.insert(name.into(), value.into());
+        let report = preflight::run(&inputs).await;
+        let evidence = fails(&report, "observability.reconciliation");
+        assert!(evidence.contains(expect), "{name}: {evidence}");
+    }
     fixture.stop().await;
 }
 

@@ -17,7 +17,8 @@
 //!   (list of IPs, or `null` for none), `earning_delay_ms` (how long an earning call holds the
 //!   merchant's lock), `multiplier` and `product_points` (`{ "name": points }`)
 //! - `POST /_sandbox/faults` `{ "route": "/api/v1/orders/earning" | "*", "method"?: "POST",
-//!   "fault": "status", "status": 500, "count": 2 }` or `{ …, "fault": "hang", "ms": 15000 }`;
+//!   "fault": "status", "status": 500, "count": 2 }` or `{ …, "fault": "hang", "ms": 15000 }`,
+//!   optionally `"every": 50` (only each 50th matching call meets it);
 //!   `GET` lists what is pending, `DELETE` clears
 //! - `POST /_sandbox/webhook-faults` `{ "fault": "delay", "ms": 500, "count": 1 }` (also
 //!   `duplicate`, `drop`, `reorder`); `GET` / `DELETE` likewise
@@ -26,6 +27,11 @@
 //! - `POST /_sandbox/merchants/{publicKey}/events/{event}`: `debt_exceeded` or
 //!   `low_balance_warning`, optional body = the event's `data`
 //! - `POST /_sandbox/customers/{phone}/activate`, `GET /_sandbox/customers/{phone}`
+//!
+//! and, in [`bulk`] (test-only seeding, no webhooks):
+//!
+//! - `POST /_sandbox/orders/bulk` `{ "merchant", "count", "order_number_prefix",
+//!   "total_price", "statuses": ["approved", …] }`: `count` checkout orders in those states
 
 use axum::{
     Json, Router,
@@ -38,6 +44,7 @@ use protocol::{ErrorEnvelope, FieldErrors};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+mod bulk;
 mod world;
 
 use crate::{
@@ -60,6 +67,7 @@ pub fn router() -> Router<AppState> {
             post(expire_session),
         )
         .merge(world::router())
+        .merge(bulk::router())
         // Axum's own rejections (malformed JSON, a wrong type) in the envelope too.
         .layer(axum::middleware::map_response(envelope_rejections))
 }

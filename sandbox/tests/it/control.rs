@@ -230,3 +230,77 @@ async fn each_webhook_has_its_own_delivery_log() {
     assert_eq!(bad.status(), 400);
     assert_eq!(bad.json::<Value>().await.expect("json")["status"], false);
 }
+
+#[tokio::test]
+async fn bulk_seeding_creates_checkout_orders_in_the_given_states_without_webhooks() {
+    let app = spawn_sandbox().await;
+
+    let response = app
+        .control_post(
+            "/_sandbox/orders/bulk",
+            &json!({ "merchant": "pk_test_shop", "count": 5, "order_number_prefix": "BULK-",
+                     "total_price": 150.75, "statuses": ["approved", "new", "fully_refunded"] }),
+        )
+        .await;
+
+    assert_eq!(response.status(), 200);
+    let created: Vec<Value> = response.json().await.expect("json");
+    let statuses: Vec<&str> = created
+        .iter()
+        .map(|o| o["order_status"].as_str().expect("status"))
+        .collect();
+    assert_eq!(
+        statuses,
+        ["approved", "new", "fully_refunded", "approved", "new"]
+    );
+    assert_eq!(created[4]["order_number"], "BULK-000004");
+    // The API shows them as Points would, with the private key.
+    let uuid = created[2]["uuid"].as_str().expect("uuid");
+    let (status, body) = app.get_api(&format!("/orders/{uuid}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["data"]["order_status"], "fully_refunded");
+    assert_eq!(body["data"]["order_number"], "BULK-000002");
+    assert_eq!(body["data"]["type"], 2);
+    assert_eq!(body["data"]["total_price"], 150.75);
+    assert!(
+        app.control_get("/_sandbox/deliveries").await == json!([]),
+        "seeding sends no webhook"
+    );
+}
+
+#[tokio::test]
+async fn bulk_seeding_refuses_bad_input_and_creates_nothing() {
+    let app = spawn_sandbox().await;
+    let app = &app;
+    let seed =
+        move |body: Value| async move { app.control_post("/_sandbox/orders/bulk", &body).await };
+    let good = json!({ "merchant": "pk_test_shop", "count": 2, "order_number_prefix": "B-",
+                       "total_price": 10.0, "statuses": ["new"] });
+    assert_eq!(seed(good.clone()).await.status(), 200);
+
+    let mut cases = Vec::new();
+    for (key, value, status) in [
+        ("merchant", json!("pk_nobody"), 404),
+        ("count", json!(0), 422),
+        ("statuses", json!(["shipped"]), 422),
+        ("statuses", json!([]), 422),
+        ("total_price", json!(-1), 422),
+        // The same numbers again: already taken.
+        ("order_number_prefix", json!("B-"), 422),
+    ] {
+        let mut body = good.clone();
+        body[key] = value;
+        if key != "order_number_prefix" {
+            body["order_number_prefix"] = json!("C-");
+        }
+        cases.push((key, seed(body).await.status().as_u16(), status));
+    }
+    for (key, got, expected) in cases {
+        assert_eq!(got, expected, "{key}");
+    }
+    assert_eq!(
+        app.control_get("/_sandbox/state").await["orders"],
+        2,
+        "refused seeds created nothing"
+    );
+}

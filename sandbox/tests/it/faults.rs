@@ -308,3 +308,25 @@ async fn merchant_level_events_carry_the_merchant_and_data() {
     assert_eq!(low.body["data"]["max_debt_allowed"], "0.00");
     assert!(low.body.get("order").is_none());
 }
+
+#[tokio::test]
+async fn a_fault_with_every_meets_only_each_nth_matching_call() {
+    let app = spawn_sandbox().await;
+    let uuid = app.earned("SALE-EVERY", 10.0).await;
+    inject(
+        &app,
+        "/_sandbox/faults",
+        json!({ "route": "/api/v1/orders/{order_uuid}", "method": "GET",
+                "fault": "status", "status": 429, "count": 2, "every": 3 }),
+    )
+    .await;
+
+    let mut statuses = Vec::new();
+    for _ in 0..8 {
+        let (status, _) = app.get_api(&format!("/orders/{uuid}")).await;
+        statuses.push(status);
+    }
+
+    assert_eq!(statuses, [200, 200, 429, 200, 200, 429, 200, 200]);
+    assert_eq!(app.control_get("/_sandbox/faults").await, json!([]));
+}

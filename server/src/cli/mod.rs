@@ -8,6 +8,7 @@
 
 pub mod orders;
 pub mod earn;
+pub mod reconcile;
 
 use clap::{Parser, Subcommand};
 
@@ -30,4 +31,7 @@ pub enum Command {
     Orders(orders::OrdersCommand),
     /// Earnings through the outbox: purchase, store-rating, product-rating, list, show, retry.
     Earn(Box<earn::EarnArgs>),
+    /// Reconcile with Points now: read orders with `GET /v1/orders/{uuid}`, apply what was
+    /// missed, print the report.
+    Reconcile(reconcile::ReconcileArgs),
 }

@@ -32,6 +32,10 @@ pub(super) struct FileConfig {
     log_redaction: Option<bool>,
     earning_timeout: Option<String>,
     earning_max_backoff: Option<String>,
+    reconcile_enabled: Option<bool>,
+    reconcile_interval: Option<String>,
+    reconcile_recent_window: Option<String>,
+    reconcile_concurrency: Option<u32>,
 }
 
 /// Secrets that may be given directly or as a file; a layer that sets either form replaces
@@ -106,6 +110,18 @@ pub fn layered(
             ),
             ("POINTS_EARNING_TIMEOUT", parsed.earning_timeout),
             ("POINTS_EARNING_MAX_BACKOFF", parsed.earning_max_backoff),
+                "POINTS_RECONCILE_ENABLED",
+                parsed.reconcile_enabled.map(|on| on.to_string()),
+            ),
+            ("POINTS_RECONCILE_INTERVAL", parsed.reconcile_interval),
+            (
+                "POINTS_RECONCILE_RECENT_WINDOW",
+                parsed.reconcile_recent_window,
+            ),
+            (
+                "POINTS_RECONCILE_CONCURRENCY",
+                parsed.reconcile_concurrency.map(|n| n.to_string()),
+            ),
         ];
         file.extend(
             entries

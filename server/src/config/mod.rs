@@ -17,6 +17,7 @@ use crate::Catalog;
 mod earning;
 mod file;
 mod ops;
+mod reconcile;
 mod retention;
 
 pub use earning::EarningConfig;
@@ -24,6 +25,7 @@ pub use earning::EarningConfig;
 use file::FileConfig;
 pub use file::layered;
 pub use ops::{AdminToken, MIN_ADMIN_TOKEN_LEN, OpsConfig};
+pub use reconcile::ReconcileConfig;
 pub use retention::{Retention, parse_duration};
 
 /// The default database: a SQLite file next to the working directory, created on first start.
@@ -65,6 +67,8 @@ pub struct Config {
     pub ops: OpsConfig,
     /// The earning outbox's sender: per-attempt timeout and back-off.
     pub earning: EarningConfig,
+    /// The scheduled reconciliation with Points (`GET /v1/orders/{uuid}`) and its pacing.
+    pub reconcile: ReconcileConfig,
 }
 
 impl std::fmt::Debug for Config {
@@ -83,6 +87,7 @@ impl std::fmt::Debug for Config {
             .field("retention", &self.retention)
             .field("ops", &self.ops)
             .field("earning", &self.earning)
+            .field("reconcile", &self.reconcile)
             .finish()
     }
 }
@@ -141,6 +146,10 @@ impl Config {
     /// | `POINTS_LOG_REDACTION` | no, `true` | `false` writes logs unmasked (development only) |
     /// | `POINTS_EARNING_TIMEOUT` | no, `8s` | one earning attempt at Points |
     /// | `POINTS_EARNING_MAX_BACKOFF` | no, `5m` | longest wait between attempts of an earning |
+    /// | `POINTS_RECONCILE_ENABLED` | no, `true` | `false`: no scheduled reconciliation |
+    /// | `POINTS_RECONCILE_INTERVAL` | no, `24h` | least time between two reconciliations |
+    /// | `POINTS_RECONCILE_RECENT_WINDOW` | no, `7d` | settled orders changed within it are checked |
+    /// | `POINTS_RECONCILE_CONCURRENCY` | no, `4` | order reads in flight during a run (1–16) |
     /// | `POINTS_CONFIG` | no | a TOML file under the environment |
     ///
     /// Every variable but `POINTS_CONFIG` may also be set in that TOML file under its lower-case
@@ -189,6 +198,7 @@ impl Config {
             retention: Retention::from_lookup(&get)?,
             ops: OpsConfig::from_lookup(&get)?,
             earning: EarningConfig::from_lookup(&get)?,
+            reconcile: ReconcileConfig::from_lookup(&get)?,
         };
         Ok(config)
     }
@@ -228,6 +238,7 @@ impl Config {
             .context("public URL and return path do not make a callback URL")?;
         self.ops.validate()?;
         self.earning.validate()?;
+        self.reconcile.validate()?;
         if self.mode == Mode::Production {
             self.validate_production(&base)?;
         }

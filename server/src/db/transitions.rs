@@ -11,6 +11,8 @@ pub enum Source {
     Webhook { inbox_id: i64 },
     /// A verified `GET /v1/orders/{uuid}` made for the return page.
     Lookup,
+    /// A verified `GET /v1/orders/{uuid}` made by a reconciliation run.
+    Reconciliation,
 }
 
 /// One recorded change.
@@ -30,6 +32,7 @@ pub async fn record(
     let (source, inbox_id) = match transition.source {
         Source::Webhook { inbox_id } => ("webhook", Some(inbox_id)),
         Source::Lookup => ("lookup", None),
+        Source::Reconciliation => ("reconciliation", None),
     };
     sqlx::query(
         "INSERT INTO order_transitions (order_id, source, inbox_id, from_status, to_status, at)

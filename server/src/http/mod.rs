@@ -51,6 +51,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Whether webhook intake accepts deliveries (see [`intake`]).
     pub intake: Arc<intake::IntakeSwitch>,
+    /// Stops this process's reconciliation runs at shutdown (see [`crate::reconcile`]).
+    pub reconcile: Arc<crate::reconcile::Control>,
 }
 
 impl AppState {
@@ -91,6 +93,7 @@ impl AppState {
             earning_notify: Arc::new(Notify::new()),
             metrics: Arc::new(Metrics::default()),
             intake: Arc::new(intake),
+            reconcile: Arc::default(),
         })
     }
 

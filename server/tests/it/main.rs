@@ -15,6 +15,7 @@ mod openapi;
 mod operations;
 mod orders;
 mod postgres;
+mod reconcile;
 mod retention;
 mod return_page;
 mod shutdown;

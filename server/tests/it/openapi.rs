@@ -373,6 +373,38 @@ async fn every_route_is_documented_and_every_answer_matches_its_schema() {
     .await;
     r.call("GET", earnings, r.request("GET", earnings)).await;
 
+    // Reconciliation: nothing yet, refused while another instance holds the lease, started,
+    // refused input, and the report.
+    let latest = "/admin/reconcile/runs/latest";
+    r.call("GET", latest, r.admin("GET", latest)).await;
+    let reconcile = "/admin/reconcile";
+    sqlx::query(
+        "INSERT INTO reconcile_lease (name, holder, expires_at) VALUES ('reconcile', 'other', '2999-01-01T00:00:00.000Z')",
+    )
+    .execute(&stack.db)
+    .await
+    .expect("hold the lease");
+    r.call("POST", reconcile, r.admin("POST", reconcile)).await;
+    sqlx::query("DELETE FROM reconcile_lease WHERE holder = 'other'")
+        .execute(&stack.db)
+        .await
+        .expect("release the lease");
+    r.call(
+        "POST",
+        reconcile,
+        r.admin("POST", reconcile).json(&json!({"all": true})),
+    )
+    .await;
+    r.call(
+        "POST",
+        reconcile,
+        r.admin("POST", reconcile).json(&json!({"since": "soon"})),
+    )
+    .await;
+    r.call("POST", reconcile, r.admin("POST", reconcile).body("{"))
+        .await;
+    r.call("GET", latest, r.admin("GET", latest)).await;
+
     let doc: Value = serde_json::from_str(
         &r.seen
             .iter()

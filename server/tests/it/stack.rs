@@ -90,6 +90,7 @@ pub async fn spawn_stack(options: StackOptions) -> OpsStack {
         },
         retention: server::config::Retention::default(),
         earning: Default::default(),
+        reconcile: server::config::ReconcileConfig::default(),
     };
     let app = server::App::start(config).await.expect("server starts");
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind server");

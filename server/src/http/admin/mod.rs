@@ -7,12 +7,14 @@
 //! - `GET /admin/orders/{order}` and `POST /admin/orders/{order}/refund|cancel|authorize|capture|complete|shipping`
 //! - `GET /admin/selftest`, `GET /admin/selftest/inbox/{order_uuid}`: for `points preflight`
 //! - `POST /admin/earnings`, `GET /admin/earnings[/{id}]`, `POST /admin/earnings/{id}/retry`
+//! - `POST /admin/reconcile`, `GET /admin/reconcile/runs/latest`
 //!
 //! To add an operation: a module with `pub fn router() -> Router<AppState>`, merged in
 //! [`router`]; the token check covers every route merged there.
 
 pub mod orders;
 pub mod earnings;
+pub mod reconcile;
 pub mod search;
 pub mod selftest;
 pub mod webhooks;
@@ -36,6 +38,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(orders::router())
         .merge(selftest::router())
         .merge(earnings::router())
+        .merge(reconcile::router())
         .route_layer(middleware::from_fn_with_state(state.clone(), require_token))
 }
 

@@ -59,6 +59,8 @@ pub struct Options {
     pub retention: Option<server::config::Retention>,
     /// The earning sender's timeout and back-off (default: the config's).
     pub earning: Option<server::config::EarningConfig>,
+    /// Reconciliation's schedule and pacing (default: the config's, nightly).
+    pub reconcile: Option<server::config::ReconcileConfig>,
 }
 
 /// Which of the server's secrets the sandbox's webhook carries.
@@ -111,6 +113,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         retention: options.retention.unwrap_or_default(),
         ops: server::config::OpsConfig::default(),
         earning: options.earning.unwrap_or_default(),
+        reconcile: options.reconcile.unwrap_or_default(),
     };
     let app = server::App::start(config).await.expect("app starts");
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -155,6 +158,11 @@ impl TestApp {
     /// The running server, for tests that call its library directly (the earning outbox).
     pub fn server(&self) -> &server::App {
         self.app.as_ref().expect("the server is running")
+    }
+
+    /// The running server's state, to run operations (reconciliation, …) in-process.
+    pub fn state(&self) -> &server::AppState {
+        self.app.as_ref().expect("the server is running").state()
     }
 
     /// Stops the server as the binary does on SIGTERM: no new connections, open requests
