@@ -110,6 +110,7 @@ pub fn layered(
             ),
             ("POINTS_EARNING_TIMEOUT", parsed.earning_timeout),
             ("POINTS_EARNING_MAX_BACKOFF", parsed.earning_max_backoff),
+            (
                 "POINTS_RECONCILE_ENABLED",
                 parsed.reconcile_enabled.map(|on| on.to_string()),
             ),
