@@ -8,6 +8,6 @@
 //! `points` binary only parses arguments and prints.
 
 pub mod preflight;
-pub mod tls;
 pub mod sandbox;
 pub mod smoke;
+pub mod tls;

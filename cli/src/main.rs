@@ -10,7 +10,11 @@ use points_cli::sandbox::{self, listen};
 use url::Url;
 
 #[derive(Debug, Parser)]
-#[command(name = "points", version, about = "points-kit: launch readiness for Points merchants")]
+#[command(
+    name = "points",
+    version,
+    about = "points-kit: launch readiness for Points merchants"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -195,16 +199,22 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                 println!("{}", registration.secret.expose());
                 return Ok(ExitCode::SUCCESS);
             }
-            let forward_to = args
-                .forward_to
-                .ok_or_else(|| anyhow::anyhow!("--forward-to URL is required (or --print-secret)"))?;
+            let forward_to = args.forward_to.ok_or_else(|| {
+                anyhow::anyhow!("--forward-to URL is required (or --print-secret)")
+            })?;
             let mut listening = listen::start(&sandbox, args.listen, forward_to.clone()).await?;
             println!(
                 "Ready. {} webhook {} → forwarding to {forward_to}",
-                if listening.registration.created { "Registered" } else { "Using" },
+                if listening.registration.created {
+                    "Registered"
+                } else {
+                    "Using"
+                },
                 listening.registration.uuid
             );
-            println!("(`points listen --print-secret` shows the secret your server must expect; Ctrl-C stops)");
+            println!(
+                "(`points listen --print-secret` shows the secret your server must expect; Ctrl-C stops)"
+            );
             loop {
                 tokio::select! {
                     line = listening.forwarded.recv() => match line {

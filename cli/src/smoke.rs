@@ -21,7 +21,9 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use protocol::client::{Cancel, CreateWebhook, DeleteWebhook, Earning, GetOrder, Refund, UpdateShipping};
+use protocol::client::{
+    Cancel, CreateWebhook, DeleteWebhook, Earning, GetOrder, Refund, UpdateShipping,
+};
 use protocol::{
     ApiKey, Earned, OrderNumber, OrderUuid, PhoneNumber, ProductLine, Sar, ShippingStatus,
     WebhookSecret,
@@ -123,7 +125,11 @@ pub async fn run(sandbox: &Sandbox, progress: &mut impl Write) -> Result<SmokeRe
         })
         .await
         .context("registering the smoke server's webhook on the sandbox")?;
-    writeln!(progress, "registered webhook {} → {url}/webhooks/points", webhook.uuid)?;
+    writeln!(
+        progress,
+        "registered webhook {} → {url}/webhooks/points",
+        webhook.uuid
+    )?;
     let merchant = start_merchant(sandbox, listener, url, webhook.secret.clone()).await?;
 
     let mut flows = Vec::new();
@@ -140,9 +146,18 @@ pub async fn run(sandbox: &Sandbox, progress: &mut impl Write) -> Result<SmokeRe
     step(checkout, progress);
     match paid {
         Some(order) => {
-            step(timed("webhook", webhook_stored(&merchant, &order)).await, progress);
-            step(timed("shipping", shipping(sandbox, &merchant, &order)).await, progress);
-            step(timed("refund", refund(sandbox, &merchant, &order)).await, progress);
+            step(
+                timed("webhook", webhook_stored(&merchant, &order)).await,
+                progress,
+            );
+            step(
+                timed("shipping", shipping(sandbox, &merchant, &order)).await,
+                progress,
+            );
+            step(
+                timed("refund", refund(sandbox, &merchant, &order)).await,
+                progress,
+            );
         }
         None => {
             for name in ["webhook", "shipping", "refund"] {
@@ -347,7 +362,13 @@ async fn checkout(sandbox: &Sandbox, merchant: &Merchant, pay: bool) -> Result<(
     let checkout_url = created["checkout_url"].as_str().context("checkout_url")?;
     let uuid = crate::sandbox::trigger::uuid_of(sandbox, &number).await?;
     if !pay {
-        return Ok((format!("{number} open"), Paid { order_number: number, uuid }));
+        return Ok((
+            format!("{number} open"),
+            Paid {
+                order_number: number,
+                uuid,
+            },
+        ));
     }
     crate::sandbox::trigger::approve_on_hosted_page(sandbox, checkout_url, &number).await?;
     server_reaches(merchant, &number, "confirmed").await?;
@@ -356,7 +377,10 @@ async fn checkout(sandbox: &Sandbox, merchant: &Merchant, pay: bool) -> Result<(
         bail!("the server says confirmed but Points says {seen}");
     }
     Ok((
-        format!("{number}: hosted page approved, server confirmed, Points approved {}", seen["total_price"]),
+        format!(
+            "{number}: hosted page approved, server confirmed, Points approved {}",
+            seen["total_price"]
+        ),
         Paid {
             order_number: number,
             uuid,
@@ -381,7 +405,10 @@ async fn webhook_stored(merchant: &Merchant, order: &Paid) -> Result<String> {
 async fn shipping(sandbox: &Sandbox, merchant: &Merchant, order: &Paid) -> Result<String> {
     sandbox
         .client()?
-        .send(&UpdateShipping::status(order.uuid.clone(), ShippingStatus::Delivered))
+        .send(&UpdateShipping::status(
+            order.uuid.clone(),
+            ShippingStatus::Delivered,
+        ))
         .await
         .context("POST /v1/orders/{uuid}/status")?;
     eventually("the shipping_status_updated delivery applied", || async {
@@ -392,7 +419,10 @@ async fn shipping(sandbox: &Sandbox, merchant: &Merchant, order: &Paid) -> Resul
             .then_some(()))
     })
     .await?;
-    Ok(format!("{} delivered; its webhook applied", order.order_number))
+    Ok(format!(
+        "{} delivered; its webhook applied",
+        order.order_number
+    ))
 }
 
 async fn refund(sandbox: &Sandbox, merchant: &Merchant, order: &Paid) -> Result<String> {

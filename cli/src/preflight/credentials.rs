@@ -77,12 +77,12 @@ pub(super) fn check(
         "Production base URL and public key configured for checkout",
         match config {
             None => fail("no configuration loaded"),
-            Some(c) if c.points_base_url.trim_end_matches('/') != PRODUCTION_BASE_URL => fail(
-                format!(
+            Some(c) if c.points_base_url.trim_end_matches('/') != PRODUCTION_BASE_URL => {
+                fail(format!(
                     "POINTS_BASE_URL is {}, not {PRODUCTION_BASE_URL}",
                     c.points_base_url
-                ),
-            ),
+                ))
+            }
             Some(c) if c.public_key.trim().is_empty() => fail("POINTS_PUBLIC_KEY is empty"),
             Some(c) => pass(format!(
                 "{} with public key {}",
@@ -176,10 +176,7 @@ fn no_sandbox(config: &server::Config) -> (super::Status, String) {
         problems.push("the private key is a sandbox key".into());
     }
     if config.mode != server::config::Mode::Production {
-        problems.push(format!(
-            "POINTS_MODE is {:?}, not production",
-            config.mode
-        ));
+        problems.push(format!("POINTS_MODE is {:?}, not production", config.mode));
     }
     if problems.is_empty() {
         pass("production mode, production base URL, no sandbox-shaped key")
@@ -248,7 +245,8 @@ fn scan_repository(repo: &Path, secrets: &[(&str, String)]) -> Result<Scan, Stri
         for (name, value) in secrets {
             let value = value.trim();
             if value.len() >= 8 && contains(&bytes, value.as_bytes()) {
-                scan.found.push(format!("{name} appears in tracked file {path}"));
+                scan.found
+                    .push(format!("{name} appears in tracked file {path}"));
             }
         }
     }

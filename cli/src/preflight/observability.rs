@@ -48,7 +48,9 @@ async fn redaction(inputs: &Inputs, config: Option<&server::Config>) -> (super::
         return fail("no configuration loaded");
     };
     if !config.ops.log_redaction {
-        return fail("log_redaction = false (POINTS_LOG_REDACTION): logs would carry keys and phones");
+        return fail(
+            "log_redaction = false (POINTS_LOG_REDACTION): logs would carry keys and phones",
+        );
     }
     // The configuration's own pipeline, in this process.
     let local = server::telemetry::probe_redaction(config);
@@ -92,13 +94,18 @@ async fn redaction(inputs: &Inputs, config: Option<&server::Config>) -> (super::
 }
 
 /// Scheduled at least daily in the configuration; the running server's last run as evidence.
-async fn reconciliation(inputs: &Inputs, config: Option<&server::Config>) -> (super::Status, String) {
+async fn reconciliation(
+    inputs: &Inputs,
+    config: Option<&server::Config>,
+) -> (super::Status, String) {
     let Some(config) = config else {
         return fail("no configuration loaded");
     };
     let schedule = &config.reconcile;
     if !schedule.enabled {
-        return fail("reconcile_enabled = false (POINTS_RECONCILE_ENABLED): nothing reconciles on a schedule");
+        return fail(
+            "reconcile_enabled = false (POINTS_RECONCILE_ENABLED): nothing reconciles on a schedule",
+        );
     }
     let day = std::time::Duration::from_secs(24 * 60 * 60);
     if schedule.interval > day {

@@ -19,12 +19,7 @@ pub fn human(report: &Report, colour: bool) -> String {
             text.to_owned()
         }
     };
-    let width = report
-        .items
-        .iter()
-        .map(|i| i.id.len())
-        .max()
-        .unwrap_or(0);
+    let width = report.items.iter().map(|i| i.id.len()).max().unwrap_or(0);
     let mut out = String::new();
     let mut group = None;
     for item in &report.items {

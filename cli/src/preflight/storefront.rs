@@ -24,7 +24,9 @@ pub(super) async fn check(inputs: &Inputs, _config: Option<&server::Config>, ite
 
 async fn loader_origin(inputs: &Inputs) -> (super::Status, String) {
     if inputs.pages.is_empty() {
-        return fail("no storefront page given: pass --page URL for the product and checkout pages");
+        return fail(
+            "no storefront page given: pass --page URL for the product and checkout pages",
+        );
     }
     let expected = match Url::parse(&inputs.widget_origin) {
         Ok(url) => url.origin(),
@@ -104,7 +106,10 @@ async fn loader_origin(inputs: &Inputs) -> (super::Status, String) {
 }
 
 fn is_loopback(host: &str) -> bool {
-    host == "localhost" || host.ends_with(".localhost") || host.starts_with("127.") || host == "[::1]"
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host.starts_with("127.")
+        || host == "[::1]"
 }
 
 /// The attributes of every `<script>` whose `src` names a widget loader (`widget-loader.js`,
@@ -151,7 +156,10 @@ fn attributes(text: &str) -> HashMap<String, String> {
         while i < bytes.len() && !bytes[i].is_whitespace() && bytes[i] != '=' && bytes[i] != '/' {
             i += 1;
         }
-        let name: String = bytes[name_start..i].iter().collect::<String>().to_ascii_lowercase();
+        let name: String = bytes[name_start..i]
+            .iter()
+            .collect::<String>()
+            .to_ascii_lowercase();
         while i < bytes.len() && bytes[i].is_whitespace() {
             i += 1;
         }

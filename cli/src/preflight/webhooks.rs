@@ -32,7 +32,10 @@ pub(super) async fn check(
     let webhook_url = Url::parse(&config.public_url).and_then(|u| u.join(WEBHOOK_PATH));
     let (https, certificate) = match &webhook_url {
         Err(e) => {
-            let why = format!("POINTS_PUBLIC_URL {:?} is not a URL: {e}", config.public_url);
+            let why = format!(
+                "POINTS_PUBLIC_URL {:?} is not a URL: {e}",
+                config.public_url
+            );
             (fail(why.clone()), fail(why))
         }
         Ok(url) if url.scheme() != "https" => (
@@ -142,7 +145,9 @@ pub(super) fn client(inputs: &Inputs) -> Result<reqwest::Client, String> {
             builder = builder.add_root_certificate(cert);
         }
     }
-    builder.build().map_err(|e| format!("building the HTTP client: {e}"))
+    builder
+        .build()
+        .map_err(|e| format!("building the HTTP client: {e}"))
 }
 
 struct SelfTest<'a> {

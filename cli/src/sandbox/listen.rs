@@ -166,9 +166,7 @@ pub async fn start(sandbox: &Sandbox, addr: SocketAddr, forward_to: Url) -> Resu
             .build()?,
         report,
     };
-    let router = Router::new()
-        .fallback(post(forward))
-        .with_state(forwarder);
+    let router = Router::new().fallback(post(forward)).with_state(forwarder);
     let task = tokio::spawn(async move {
         let _ = axum::serve(listener, router).await;
     });
@@ -180,7 +178,11 @@ pub async fn start(sandbox: &Sandbox, addr: SocketAddr, forward_to: Url) -> Resu
     })
 }
 
-async fn forward(State(forwarder): State<Forwarder>, headers: HeaderMap, body: Bytes) -> StatusCode {
+async fn forward(
+    State(forwarder): State<Forwarder>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> StatusCode {
     let header = |name: &str| {
         headers
             .get(name)

@@ -121,11 +121,13 @@ pub async fn search(sandbox: &Sandbox, query: &str, out: &mut impl Write) -> Res
         .await?
         .into_iter()
         .filter(|order| {
-            ["uuid", "order_number", "reference_number"].iter().any(|field| {
-                order[field]
-                    .as_str()
-                    .is_some_and(|v| v.to_lowercase().contains(&needle))
-            })
+            ["uuid", "order_number", "reference_number"]
+                .iter()
+                .any(|field| {
+                    order[field]
+                        .as_str()
+                        .is_some_and(|v| v.to_lowercase().contains(&needle))
+                })
         })
         .collect();
     writeln!(

@@ -16,12 +16,21 @@ use super::Sandbox;
 /// The events `trigger` can fire, with what it does for each.
 pub const EVENTS: [(&str, &str); 8] = [
     ("approved", "checkout, paid on the hosted page"),
-    ("completed", "checkout, completed by the merchant (also fires approved)"),
+    (
+        "completed",
+        "checkout, completed by the merchant (also fires approved)",
+    ),
     ("authorized", "checkout, authorized"),
     ("captured", "checkout, authorized, captured"),
     ("cancelled", "checkout, cancelled by the merchant"),
-    ("refunded", "checkout paid on the hosted page, refunded in full"),
-    ("auto_refunded", "checkout paid on the hosted page, reversed by Points"),
+    (
+        "refunded",
+        "checkout paid on the hosted page, refunded in full",
+    ),
+    (
+        "auto_refunded",
+        "checkout paid on the hosted page, reversed by Points",
+    ),
     (
         "shipping_status_updated",
         "checkout paid on the hosted page, marked delivered",
@@ -43,7 +52,10 @@ pub async fn trigger(sandbox: &Sandbox, event: &str, out: &mut impl Write) -> Re
         bail!("unknown event {event:?}; one of: {}", known.join(", "));
     };
     let client = sandbox.client()?;
-    let order_number = format!("PK-TRIGGER-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+    let order_number = format!(
+        "PK-TRIGGER-{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..12]
+    );
     let request = CheckoutRequest {
         total_price: Sar::from_halalas(15_075),
         order_number: OrderNumber::parse(&order_number).context("order number")?,
@@ -82,10 +94,16 @@ pub async fn trigger(sandbox: &Sandbox, event: &str, out: &mut impl Write) -> Re
             fired.extend(["approved", "completed"]);
         }
         "authorized" | "captured" => {
-            client.send(&Authorize(uuid.clone())).await.context("authorize")?;
+            client
+                .send(&Authorize(uuid.clone()))
+                .await
+                .context("authorize")?;
             fired.push("authorized");
             if *event == "captured" {
-                client.send(&Capture(uuid.clone())).await.context("capture")?;
+                client
+                    .send(&Capture(uuid.clone()))
+                    .await
+                    .context("capture")?;
                 fired.push("captured");
             }
         }

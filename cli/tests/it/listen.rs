@@ -134,10 +134,7 @@ async fn triggered_events_are_forwarded_to_the_server_once_each() {
     for _ in 0..2 {
         let forwarded = next(&mut listening).await;
         assert_eq!(forwarded.status, Some(200), "{forwarded}");
-        assert_eq!(
-            forwarded.order_uuid.as_deref(),
-            Some(fired.uuid.as_str())
-        );
+        assert_eq!(forwarded.order_uuid.as_deref(), Some(fired.uuid.as_str()));
         assert!(forwarded.to_string().contains("→ 200"), "{forwarded}");
         seen.push(forwarded.event);
     }
@@ -150,14 +147,24 @@ async fn triggered_events_are_forwarded_to_the_server_once_each() {
     let log = trigger::deliveries_of(&sandbox, &fired.uuid)
         .await
         .expect("log");
-    let first = log.iter().find(|d| d["event"] == "approved").expect("approved delivered");
+    let first = log
+        .iter()
+        .find(|d| d["event"] == "approved")
+        .expect("approved delivered");
     let id = first["id"].as_u64().expect("id");
     sandbox::replay(&sandbox, id, &mut Vec::new())
         .await
         .expect("replay");
     let replayed = next(&mut listening).await;
-    assert_eq!((replayed.event.as_str(), replayed.status), ("approved", Some(200)));
-    assert_eq!(world.inbox(fired.uuid.as_str()).await.len(), 2, "a duplicate is no new row");
+    assert_eq!(
+        (replayed.event.as_str(), replayed.status),
+        ("approved", Some(200))
+    );
+    assert_eq!(
+        world.inbox(fired.uuid.as_str()).await.len(),
+        2,
+        "a duplicate is no new row"
+    );
 
     // Search finds the order by its number.
     let mut out = Vec::new();
@@ -165,7 +172,11 @@ async fn triggered_events_are_forwarded_to_the_server_once_each() {
         .await
         .expect("search");
     assert_eq!(found.len(), 1);
-    assert!(String::from_utf8(out).expect("utf-8").contains(fired.uuid.as_str()));
+    assert!(
+        String::from_utf8(out)
+            .expect("utf-8")
+            .contains(fired.uuid.as_str())
+    );
 
     // A delivery without the registration's secret is refused by listen and never forwarded.
     let forged = reqwest::Client::new()
@@ -204,7 +215,10 @@ async fn every_event_can_be_triggered_and_unknown_ones_are_refused() {
     let error = trigger::trigger(&sandbox, "paid", &mut Vec::new())
         .await
         .expect_err("unknown event");
-    assert!(format!("{error}").contains("shipping_status_updated"), "{error}");
+    assert!(
+        format!("{error}").contains("shipping_status_updated"),
+        "{error}"
+    );
 }
 
 /// The port of the listen URL registered on the sandbox (the first run bound port 0).

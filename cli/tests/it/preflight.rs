@@ -2,8 +2,8 @@
 //! git repository and real storefront pages: a good production configuration passes every
 //! item it can check, and each deliberately broken one fails the item it breaks, naming it.
 
-use points_cli::preflight::{self, Report, Status};
 use crate::support::{Fixture, Tls};
+use points_cli::preflight::{self, Report, Status};
 
 /// Every checkable item passes; what remains is MANUAL, never FAIL.
 #[tokio::test]
@@ -59,8 +59,14 @@ async fn a_key_in_a_tracked_file_and_a_tracked_env_file_fail() {
     fixture.commit(".env", "POINTS_MODE=production\n");
     let report = preflight::run(&fixture.inputs()).await;
     let leak = fails(&report, "credentials.private-key-not-in-git");
-    assert!(leak.contains("the private key appears in tracked file deploy/prod.toml"), "{leak}");
-    assert!(!leak.contains(&fixture.private_key), "the evidence names the file, not the key");
+    assert!(
+        leak.contains("the private key appears in tracked file deploy/prod.toml"),
+        "{leak}"
+    );
+    assert!(
+        !leak.contains(&fixture.private_key),
+        "the evidence names the file, not the key"
+    );
     assert!(fails(&report, "credentials.no-tracked-env").contains(".env"));
     assert_eq!(status(&report, "webhooks.certificate"), Status::Pass);
     fixture.stop().await;
@@ -71,7 +77,11 @@ async fn a_private_key_written_in_the_config_file_fails_its_source() {
     let fixture = Fixture::start(Tls::TrustedCa).await;
     let mut inputs = fixture.inputs();
     let file = fixture.outside.join("points.toml");
-    std::fs::write(&file, format!("private_key = \"{}\"\n", fixture.private_key)).expect("file");
+    std::fs::write(
+        &file,
+        format!("private_key = \"{}\"\n", fixture.private_key),
+    )
+    .expect("file");
     inputs.env.remove("POINTS_PRIVATE_KEY_FILE");
     inputs
         .env
@@ -171,10 +181,7 @@ async fn reconciliation_switched_off_or_weekly_fails() {
 async fn a_sandbox_loader_or_one_without_integrity_fails() {
     let fixture = Fixture::start(Tls::TrustedCa).await;
     let mut inputs = fixture.inputs();
-    inputs.pages = vec![
-        fixture.page("sandbox.html"),
-        fixture.page("no-sri.html"),
-    ];
+    inputs.pages = vec![fixture.page("sandbox.html"), fixture.page("no-sri.html")];
     let report = preflight::run(&inputs).await;
     let origin = fails(&report, "widgets.loader-origin");
     assert!(origin.contains("ships a sandbox loader"), "{origin}");

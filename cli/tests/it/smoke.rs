@@ -9,17 +9,25 @@ use serde_json::json;
 async fn every_flow_passes_against_the_sandbox_and_cleans_up() {
     let (sandbox, task) = smoke::in_process_sandbox().await.expect("sandbox");
     let mut progress = Vec::new();
-    let report = smoke::run(&sandbox, &mut progress).await.expect("smoke runs");
+    let report = smoke::run(&sandbox, &mut progress)
+        .await
+        .expect("smoke runs");
     let table = report.table();
     assert!(report.passed(), "{table}");
-    for flow in ["earning", "checkout", "webhook", "shipping", "refund", "cancel"] {
+    for flow in [
+        "earning", "checkout", "webhook", "shipping", "refund", "cancel",
+    ] {
         assert_eq!(
             report.flow(flow).map(|f| f.outcome),
             Some(Outcome::Pass),
             "{flow}\n{table}"
         );
     }
-    assert!(report.flow("refund").is_some_and(|f| f.detail.contains("fully_refunded")));
+    assert!(
+        report
+            .flow("refund")
+            .is_some_and(|f| f.detail.contains("fully_refunded"))
+    );
     let progress = String::from_utf8(progress).expect("utf-8");
     assert!(progress.contains("deleted webhook"), "{progress}");
     // Points holds no webhook of ours afterwards.
@@ -41,7 +49,9 @@ async fn a_fault_it_cannot_get_past_fails_the_flow_clearly() {
         )
         .await
         .expect("fault injected");
-    let report = smoke::run(&sandbox, &mut Vec::new()).await.expect("smoke runs");
+    let report = smoke::run(&sandbox, &mut Vec::new())
+        .await
+        .expect("smoke runs");
     assert!(!report.passed());
     let checkout = report.flow("checkout").expect("checkout");
     assert_eq!(checkout.outcome, Outcome::Fail, "{}", report.table());
@@ -54,7 +64,10 @@ async fn a_fault_it_cannot_get_past_fails_the_flow_clearly() {
         );
     }
     // What does not need a checkout still ran.
-    assert_eq!(report.flow("earning").map(|f| f.outcome), Some(Outcome::Pass));
+    assert_eq!(
+        report.flow("earning").map(|f| f.outcome),
+        Some(Outcome::Pass)
+    );
     assert!(report.table().contains("FAIL"));
     task.abort();
 }

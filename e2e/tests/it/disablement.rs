@@ -39,7 +39,10 @@ async fn webhooks_refused_while_disabled_confirm_after_enable(session: Session) 
     )
     .await?;
     assert_eq!(refused[0]["status"], 503, "{refused:?}");
-    assert_eq!(order_state(&stack, &order_number).await?["state"], "pending");
+    assert_eq!(
+        order_state(&stack, &order_number).await?["state"],
+        "pending"
+    );
     session.snap("pending-while-disabled").await?;
 
     let switched = admin(&stack, Method::POST, "/admin/webhooks/enable", None).await?;

@@ -40,13 +40,22 @@ async fn admin_refund_shows_on_the_order_page_after_its_webhook(session: Session
         Some(&json!({"amount": "50.00", "reason": "damaged box"})),
     )
     .await?;
-    assert_eq!(refund["points"]["order_status"], "partially_refunded", "{refund}");
-    assert_eq!(refund["order"]["state"], "confirmed", "nothing changed locally: {refund}");
+    assert_eq!(
+        refund["points"]["order_status"], "partially_refunded",
+        "{refund}"
+    );
+    assert_eq!(
+        refund["order"]["state"], "confirmed",
+        "nothing changed locally: {refund}"
+    );
     // The `approved` delivery went through the gate before; the `refunded` one is the second.
     tokio::time::timeout(Duration::from_secs(10), gate.wait_for_held(2))
         .await
         .context("Points sent the refunded webhook")?;
-    assert_eq!(order_state(&stack, &order_number).await?["state"], "confirmed");
+    assert_eq!(
+        order_state(&stack, &order_number).await?["state"],
+        "confirmed"
+    );
     order_page
         .shows(&order_number, "confirmed", OUD_50.price)
         .await?;
@@ -54,7 +63,9 @@ async fn admin_refund_shows_on_the_order_page_after_its_webhook(session: Session
 
     // The webhook lands: the open page turns refunded by itself, amount and Points' status shown.
     gate.open();
-    order_page.shows_refunded("50.00", "partially_refunded").await?;
+    order_page
+        .shows_refunded("50.00", "partially_refunded")
+        .await?;
     session.snap("refunded").await?;
     let order = order_state(&stack, &order_number).await?;
     assert_eq!(order["refunded_amount"], "50.00", "{order}");

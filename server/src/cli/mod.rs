@@ -6,8 +6,8 @@
 //! Commands print for people by default and JSON with `--json`; they exit non-zero on
 //! failure with the reason on stderr, never a secret.
 
-pub mod orders;
 pub mod earn;
+pub mod orders;
 pub mod reconcile;
 
 use clap::{Parser, Subcommand};

@@ -12,8 +12,8 @@
 //! To add an operation: a module with `pub fn router() -> Router<AppState>`, merged in
 //! [`router`]; the token check covers every route merged there.
 
-pub mod orders;
 pub mod earnings;
+pub mod orders;
 pub mod reconcile;
 pub mod search;
 pub mod selftest;
