@@ -96,7 +96,7 @@ impl Faults {
         let fault = &mut self.pending[index];
         if let Some(every) = fault.every.filter(|&n| n > 1) {
             fault.seen += 1;
-            if fault.seen % every != 0 {
+            if !fault.seen.is_multiple_of(every) {
                 return None;
             }
         }
