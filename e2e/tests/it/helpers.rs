@@ -155,10 +155,7 @@ pub async fn admin(
     let status = response.status();
     let text = response.text().await?;
     anyhow::ensure!(status.is_success(), "{method} {path}: {status} {text}");
-    Ok(
-        serde_json::from_str(&text)
-            .with_context(|| format!("{method} {path}: not JSON: {text}"))?,
-    )
+    serde_json::from_str(&text).with_context(|| format!("{method} {path}: not JSON: {text}"))
 }
 
 /// The sandbox's log of webhook delivery attempts for one event, oldest first.
