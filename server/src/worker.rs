@@ -175,6 +175,14 @@ async fn apply_row(
         (_, None) => return Ok(Some("order event without an order".into())),
         (_, Some(order)) => order,
     };
+    // Local orders are checkouts (replacing orders). An earning order that happens to carry
+    // the same order number (a merchant earning for a purchase) must not settle the checkout.
+    if order.order_type.as_deref() == Some("earning") {
+        return Ok(Some(format!(
+            "an earning order's {} event: local orders are checkouts",
+            payload.event
+        )));
+    }
     let observation =
         Observation::from_webhook(&payload.event, &order, payload.timestamp.as_deref());
     settle::apply_to_order(

@@ -146,6 +146,24 @@ async fn a_late_approved_does_not_undo_a_refund() {
 }
 
 #[tokio::test]
+async fn an_earning_orders_event_never_settles_the_checkout_with_its_number() {
+    let app = spawn_app().await;
+    let order_number = app.checkout_one_oud().await;
+    let mut earning = order_event("approved", &order_number, &new_uuid(), "approved");
+    earning["order"]["type"] = json!("earning");
+
+    assert_eq!(app.deliver(&earning).await.status(), 200);
+    app.wait_for_inbox_drained().await;
+
+    assert_eq!(app.order_state(&order_number).await, "pending");
+    let note = app.processed_note("approved").await;
+    assert!(
+        note.is_some_and(|n| n.contains("earning order")),
+        "the row says why"
+    );
+}
+
+#[tokio::test]
 async fn a_refund_delivered_before_the_approval_still_wins() {
     let app = spawn_app().await;
     let order_number = app.checkout_one_oud().await;
