@@ -10,16 +10,17 @@ pub mod intake;
 pub mod metrics;
 pub mod openapi;
 pub mod orders;
+pub mod serve;
 pub mod webhooks;
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use anyhow::Context;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use protocol::WebhookSecret;
-use anyhow::Context;
 use protocol::client::{ClientConfig, PointsClient, RetryPolicy};
 use tokio::sync::Notify;
 use tower_http::timeout::TimeoutLayer;

@@ -7,6 +7,7 @@ mod alerts;
 mod checkout;
 mod crash;
 mod disablement;
+mod faults;
 mod helpers;
 mod idempotency;
 mod observability;
