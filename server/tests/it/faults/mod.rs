@@ -82,16 +82,17 @@ pub async fn storm(
         .for_each_concurrent(IN_FLIGHT, |event| async move {
             loop {
                 let ok = deliver(http, address, secret, event).await;
-                let mut seen = report.lock().expect("report");
-                seen.sent += 1;
-                if ok {
-                    let number = event["order"]["order_number"].as_str().map(str::to_owned);
-                    seen.acked.extend(number);
-                    return;
+                {
+                    let mut seen = report.lock().expect("report");
+                    seen.sent += 1;
+                    if ok {
+                        let number = event["order"]["order_number"].as_str().map(str::to_owned);
+                        seen.acked.extend(number);
+                    } else {
+                        seen.failed += 1;
+                    }
                 }
-                seen.failed += 1;
-                drop(seen);
-                if !retry {
+                if ok || !retry {
                     return;
                 }
                 tokio::time::sleep(Duration::from_millis(50)).await;

@@ -60,13 +60,13 @@ async fn a_postgres_restart_mid_storm_loses_nothing_and_the_server_recovers() {
 
     // Assert: the restart was felt (some deliveries failed and were retried), yet every event
     // is stored once and changed its order once; and the server takes new checkouts.
-    let report = report.lock().expect("report");
-    println!(
-        "{} deliveries, {} failed during the restart and were retried",
-        report.sent, report.failed
-    );
-    assert!(report.failed > 0, "the restart came mid-storm");
-    assert_eq!(report.acked.len(), EVENTS);
+    let (sent, failed, acked) = {
+        let report = report.lock().expect("report");
+        (report.sent, report.failed, report.acked.len())
+    };
+    println!("{sent} deliveries, {failed} failed during the restart and were retried");
+    assert!(failed > 0, "the restart came mid-storm");
+    assert_eq!(acked, EVENTS);
     assert_applied_once(&app.db, &orders).await;
     let expected = i64::try_from(EVENTS).expect("small");
     assert_eq!(count(&app.db, "webhook_inbox").await, expected);

@@ -31,10 +31,13 @@ async fn ten_copies_of_a_thousand_events_change_each_order_once(app: &TestApp) {
 
     // Assert: every delivery was acknowledged (a duplicate is a 200 too), and each event was
     // stored once and changed its order once.
-    let report = report.lock().expect("report");
-    assert_eq!(report.sent, EVENTS * COPIES);
-    assert_eq!(report.failed, 0, "every delivery answered 200");
-    assert_eq!(report.acked.len(), EVENTS);
+    let (sent, failed, acked) = {
+        let report = report.lock().expect("report");
+        (report.sent, report.failed, report.acked.len())
+    };
+    assert_eq!(sent, EVENTS * COPIES);
+    assert_eq!(failed, 0, "every delivery answered 200");
+    assert_eq!(acked, EVENTS);
     let expected = i64::try_from(EVENTS).expect("small");
     assert_eq!(count(&app.db, "webhook_inbox").await, expected);
     assert_eq!(count(&app.db, "order_transitions").await, expected);
