@@ -111,6 +111,11 @@ pub fn bench(project: &Project, args: &[String]) -> Result<()> {
             "points-sandbox",
             "--package",
             "bench",
+            // `--bin` applies to every package named: list the bench crate's too.
+            "--bin",
+            "bench-load",
+            "--bin",
+            "bench-bare",
         ]))?;
         let bin = procs::release_bin(&project.target_dir);
         let sandbox = procs::sandbox(&bin)?;
