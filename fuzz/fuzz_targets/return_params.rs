@@ -23,7 +23,11 @@ fuzz_target!(|data: &[u8]| {
     let Ok(Query(parsed)) = Query::<StatusQuery>::try_from_uri(&uri) else {
         return;
     };
-    if let Some(uuid) = parsed.uuid.as_deref().and_then(|h| OrderUuid::parse(h.trim())) {
+    if let Some(uuid) = parsed
+        .uuid
+        .as_deref()
+        .and_then(|h| OrderUuid::parse(h.trim()))
+    {
         let canonical = uuid.to_string();
         assert_eq!(canonical.len(), 36, "{canonical}");
         assert_eq!(canonical, canonical.to_ascii_lowercase());

@@ -12,7 +12,13 @@ use axum::http::{Method, Request};
 use libfuzzer_sys::fuzz_target;
 use tower::ServiceExt;
 
-const METHODS: [Method; 5] = [Method::GET, Method::POST, Method::PUT, Method::DELETE, Method::PATCH];
+const METHODS: [Method; 5] = [
+    Method::GET,
+    Method::POST,
+    Method::PUT,
+    Method::DELETE,
+    Method::PATCH,
+];
 
 fn runtime() -> &'static tokio::runtime::Runtime {
     static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
@@ -44,7 +50,9 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let method = METHODS[usize::from(selector) % METHODS.len()].clone();
-    let mut request = Request::builder().method(method).uri(format!("/{}", target.trim_start_matches('/')));
+    let mut request = Request::builder()
+        .method(method)
+        .uri(format!("/{}", target.trim_start_matches('/')));
     if selector & 0x10 != 0 {
         request = request.header("x-api-key", "sk_sandbox_demo");
     }

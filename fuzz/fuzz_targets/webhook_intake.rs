@@ -19,7 +19,11 @@ fuzz_target!(|data: &[u8]| {
     }
     match parse(&headers, body) {
         Ok(delivery) => {
-            assert_eq!(delivery.body.as_bytes(), body, "the stored body is the received one");
+            assert_eq!(
+                delivery.body.as_bytes(),
+                body,
+                "the stored body is the received one"
+            );
             assert!(!delivery.key.is_empty());
             if let Some(value) = headers.get(EVENT_HEADER) {
                 assert_eq!(value.as_bytes(), delivery.event.as_str().as_bytes());
