@@ -16,7 +16,8 @@
 //! and its wire shapes), `lifecycle` (the state machine and its webhooks), `api` (`/api/v1/…`:
 //! all 18 endpoints), `hosted` (`/checkout/…`: one-click approve, or phone → OTP → redemption →
 //! card → success), `webhooks` (delivery with retries and a log), `faults` (injected API and
-//! delivery faults), `control` (`/_sandbox/…`).
+//! delivery faults), `control` (`/_sandbox/…`), `widgets` (an iframe-style reference widget on the
+//! official loader paths, for benchmarks).
 
 mod api;
 mod clock;
@@ -31,6 +32,7 @@ mod order;
 mod session;
 mod state;
 mod webhooks;
+mod widgets;
 
 use std::time::Duration;
 
@@ -60,12 +62,14 @@ impl Sandbox {
         }
     }
 
-    /// Every route: `/api/v1/…`, `/checkout/…` and `/_sandbox/…`.
+    /// Every route: `/api/v1/…`, `/checkout/…`, `/_sandbox/…`, and the reference widget's
+    /// `/widget-loader.js` and `/widget/embed`.
     pub fn router(&self) -> Router {
         Router::new()
             .merge(api::router(self.state.clone()))
             .merge(hosted::router())
             .merge(control::router())
+            .merge(widgets::router())
             .fallback(not_found)
             .method_not_allowed_fallback(method_not_allowed)
             .with_state(self.state.clone())

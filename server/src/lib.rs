@@ -113,9 +113,7 @@ pub async fn serve_until(
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await
+    http::serve::serve_until(listener, router, shutdown).await
 }
 
 /// Resolves on Ctrl-C or (on Unix) SIGTERM.

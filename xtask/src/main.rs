@@ -7,15 +7,19 @@
 //! cargo xtask dist      # the release: versioned files, manifest with SRI, CSP, snippets
 //! cargo xtask e2e [F]   # only the e2e suites (tests whose name contains F), widget built first
 //! cargo xtask browser   # only the widget's wasm-bindgen tests in Chromium
+//! cargo xtask bench     # measured speed against references (table + artifacts/bench.json)
+//! cargo xtask fuzz [S]  # every cargo-fuzz target for S seconds (default 30)
 //! cargo xtask setup     # only install what is missing (wasm target, CLIs, browser)
 //! ```
 //!
 //! Every task installs what it needs first, idempotently: a second run does no set-up work.
 //! Only xtask shells out; the other crates never run programs.
 
+mod bench;
 mod build;
 mod cmd;
 mod dist;
+mod fuzz;
 mod tasks;
 mod tools;
 mod verify;
@@ -33,6 +37,8 @@ fn main() -> Result<()> {
         "widget" => tasks::widget(&project).map(|_| ()),
         "dist" => dist::dist(&project),
         "e2e" => tasks::e2e(&project, rest),
+        "bench" => bench::bench(&project, rest),
+        "fuzz" => fuzz::fuzz(&project, rest),
         "browser" => tasks::browser(&project),
         "setup" => tools::Tools::ensure(&project, tools::Need::Everything).map(|_| ()),
         "help" | "--help" | "-h" => {
@@ -54,6 +60,10 @@ tasks:
            hashes, csp.txt, snippet.html (POINTS_WIDGET_ORIGIN: the origin it is served from)
   e2e [F]  build the widget, run only the e2e suites (a filter F as for `cargo test`)
   browser  run only the widget's wasm-bindgen tests in Chromium
+  bench    widget bytes and load times, webhook intake and storm latency, each next to a
+           reference and its ratio; writes artifacts/bench.json (`--quick`: briefly;
+           `--only=widget|intake|storm`)
+  fuzz [S] [T…]  run each cargo-fuzz target in fuzz/ (or only T) for S seconds (default 30)
   setup    install what is missing and nothing else
 
 environment:

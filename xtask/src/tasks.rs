@@ -133,7 +133,12 @@ fn e2e_tests(project: &Project, tools: &Tools, widget_dir: &Path) -> Result<Tall
     run_tests(&mut cargo)
 }
 
-fn e2e_env(cargo: &mut Command, project: &Project, tools: &Tools, widget_dir: &Path) -> Result<()> {
+pub(crate) fn e2e_env(
+    cargo: &mut Command,
+    project: &Project,
+    tools: &Tools,
+    widget_dir: &Path,
+) -> Result<()> {
     let node = tools.node.as_ref().context("node was not set up")?;
     let cli = tools
         .playwright_cli

@@ -17,6 +17,7 @@ mod report;
 
 mod a11y;
 mod abandon;
+mod bench;
 mod catalog;
 mod checkout;
 mod disablement;

@@ -56,6 +56,9 @@ pub enum ApiError {
     /// 500: any other failure of ours; the text is logged, never sent.
     #[error("internal: {0}")]
     Internal(String),
+    /// 408: the body did not arrive in time (a trickling client holds a connection).
+    #[error("request body not received in time")]
+    RequestTimeout,
 }
 
 #[derive(Serialize)]
@@ -121,6 +124,7 @@ impl ApiError {
             ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Upstream(_) | ApiError::Unconfirmed(_) => StatusCode::BAD_GATEWAY,
             ApiError::Database(_) | ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod intake;
 pub mod metrics;
 pub mod openapi;
 pub mod orders;
+pub mod serve;
 pub mod webhooks;
 
 use std::sync::Arc;

@@ -14,10 +14,10 @@ use tokio::process::{Child, Command};
 
 use crate::helpers::{CATALOG, PUBLIC_URL, TempDir, TestPoints, eventually, new_uuid, order_event};
 
-const SECRET: &str = "crash-test-webhook-secret";
+pub(crate) const SECRET: &str = "crash-test-webhook-secret";
 
 /// The binary on `database_url`, and its address once it listens.
-async fn start_server(dir: &Path, points: &TestPoints) -> (Child, String) {
+pub(crate) async fn start_server(dir: &Path, points: &TestPoints) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_points-server"))
         .env_clear()
         .env("RUST_LOG", "info")
@@ -58,7 +58,7 @@ async fn start_server(dir: &Path, points: &TestPoints) -> (Child, String) {
     (child, address)
 }
 
-fn database_url(dir: &Path) -> String {
+pub(crate) fn database_url(dir: &Path) -> String {
     format!("sqlite://{}", dir.join("server.db").display())
 }
 

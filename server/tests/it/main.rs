@@ -8,6 +8,7 @@ mod checkout;
 mod crash;
 mod disablement;
 mod earning;
+mod faults;
 mod helpers;
 mod idempotency;
 mod observability;

@@ -1,0 +1,295 @@
+//! `bench-load`: the load generator `cargo xtask bench` runs as a separate process.
+//!
+//! ```text
+//! bench-load intake URL SECRET RATE SECONDS   # open-loop constant rate; JSON on stdout
+//! bench-load storm SERVER SECRET DB ORDERS COPIES
+//! bench-load createdb ADMIN_URL NAME | dropdb ADMIN_URL NAME
+//! ```
+//!
+//! `intake` sends signed `approved` deliveries, each for a new Points uuid (so every one is a
+//! real durable insert, not a duplicate), at a fixed offered rate: request `i` is due at
+//! `start + i / RATE` whatever happened to the others (open loop), and its latency counts from
+//! that due time, so a server that falls behind shows it in p99 instead of slowing the
+//! generator down (no coordinated omission). The first second is warm-up and not counted.
+//!
+//! `storm` creates ORDERS orders through the server's checkout, then delivers each order's
+//! `approved` event COPIES times, interleaved, 40 at a time; once the inbox is drained it
+//! reads, per event, the time from its storage (the moment before the 200) to its state change
+//! from the database: `order_transitions.at - webhook_inbox.received_at`.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use futures::StreamExt;
+use serde_json::{Value, json};
+use sqlx::Row;
+use sqlx::any::AnyPoolOptions;
+
+/// Requests in flight at most; a request due while all are busy waits, and its wait counts.
+const CONNECTIONS: usize = 256;
+const WARM_UP: Duration = Duration::from_secs(1);
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let arg = |i: usize, what: &str| {
+        args.get(i)
+            .cloned()
+            .with_context(|| format!("missing argument {i}: {what}"))
+    };
+    let report = match args.first().map(String::as_str) {
+        Some("intake") => {
+            intake(
+                &arg(1, "URL")?,
+                &arg(2, "SECRET")?,
+                arg(3, "RATE")?.parse()?,
+                arg(4, "SECONDS")?.parse()?,
+            )
+            .await?
+        }
+        Some("storm") => {
+            storm(
+                &arg(1, "SERVER")?,
+                &arg(2, "SECRET")?,
+                &arg(3, "DB")?,
+                arg(4, "ORDERS")?.parse()?,
+                arg(5, "COPIES")?.parse()?,
+            )
+            .await?
+        }
+        Some(command @ ("createdb" | "dropdb")) => {
+            let admin = arg(1, "ADMIN_URL")?;
+            let name = arg(2, "NAME")?;
+            if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                bail!("a database name of letters, digits and _ only");
+            }
+            sqlx::any::install_default_drivers();
+            let pool = AnyPoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(Duration::from_secs(5))
+                .connect(&admin)
+                .await?;
+            let sql = if command == "createdb" {
+                format!("CREATE DATABASE {name}")
+            } else {
+                format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            };
+            sqlx::query(&sql).execute(&pool).await?;
+            json!({ "ok": true })
+        }
+        _ => bail!("usage: bench-load intake|storm|createdb|dropdb …"),
+    };
+    println!("{report}");
+    Ok(())
+}
+
+fn approved(order_number: &str) -> String {
+    json!({
+        "event": "approved",
+        "order": {
+            "id": uuid::Uuid::new_v4().to_string(),
+            "reference_number": "REF-BENCH",
+            "order_number": order_number,
+            "type": "replacing",
+            "total_price": 150.75,
+            "total_points": 5025,
+            "payment_status": "fully_paid",
+            "order_status": "approved",
+            "metadata": null,
+            "created_at": "2026-12-01T10:00:00Z",
+            "updated_at": "2026-12-01T10:05:12Z"
+        },
+        "timestamp": "2026-12-01T10:05:12Z"
+    })
+    .to_string()
+}
+
+fn client() -> Result<reqwest::Client> {
+    Ok(reqwest::Client::builder()
+        .pool_max_idle_per_host(CONNECTIONS)
+        .timeout(Duration::from_secs(10))
+        .build()?)
+}
+
+async fn intake(url: &str, secret: &str, rate: f64, seconds: f64) -> Result<Value> {
+    let http = client()?;
+    let total = (rate * (seconds + WARM_UP.as_secs_f64())) as usize;
+    let warm_up = (rate * WARM_UP.as_secs_f64()) as usize;
+    let period = Duration::from_secs_f64(1.0 / rate);
+    let permits = Arc::new(tokio::sync::Semaphore::new(CONNECTIONS));
+    let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel();
+    let start = tokio::time::Instant::now();
+    for i in 0..total {
+        let due = start + period.mul_f64(i as f64);
+        tokio::time::sleep_until(due).await;
+        let permit = permits.clone().acquire_owned().await?;
+        let (http, done_tx) = (http.clone(), done_tx.clone());
+        let (url, secret) = (url.to_owned(), secret.to_owned());
+        tokio::spawn(async move {
+            let body = approved(&format!("PK-BENCH-{i}"));
+            let answer = http
+                .post(&url)
+                .header("content-type", "application/json")
+                .header("x-webhook-secret", secret)
+                .header("x-webhook-event", "approved")
+                .body(body)
+                .send()
+                .await;
+            let ok = answer.is_ok_and(|r| r.status().is_success());
+            let latency = due.elapsed();
+            drop(permit);
+            let _ = done_tx.send((i, ok, latency, tokio::time::Instant::now()));
+        });
+    }
+    drop(done_tx);
+    let mut latencies = Vec::with_capacity(total);
+    let (mut ok, mut errors) = (0usize, 0usize);
+    let mut last = start;
+    while let Some((i, success, latency, finished)) = done_rx.recv().await {
+        if i < warm_up {
+            continue;
+        }
+        last = last.max(finished);
+        if success {
+            ok += 1;
+            latencies.push(latency.as_secs_f64() * 1000.0);
+        } else {
+            errors += 1;
+        }
+    }
+    let measured_from = start + period.mul_f64(warm_up as f64);
+    let elapsed = last.duration_since(measured_from).as_secs_f64();
+    Ok(json!({
+        "offered_rps": rate,
+        "seconds": seconds,
+        "requests": total - warm_up,
+        "ok": ok,
+        "errors": errors,
+        "achieved_rps": ok as f64 / elapsed.max(f64::EPSILON),
+        "p50_ms": percentile(&mut latencies, 0.50),
+        "p99_ms": percentile(&mut latencies, 0.99),
+        "max_ms": percentile(&mut latencies, 1.0),
+    }))
+}
+
+async fn storm(
+    server: &str,
+    secret: &str,
+    db: &str,
+    orders: usize,
+    copies: usize,
+) -> Result<Value> {
+    let http = client()?;
+    let numbers: Vec<String> = futures::stream::iter(0..orders)
+        .map(|_| {
+            let http = http.clone();
+            async move {
+                let created: Value = http
+                    .post(format!("{server}/api/checkout"))
+                    .json(&json!({"items":[{"sku":"oud-50","quantity":1}]}))
+                    .send()
+                    .await?
+                    .error_for_status()?
+                    .json()
+                    .await?;
+                created["order_number"]
+                    .as_str()
+                    .map(str::to_owned)
+                    .context("no order_number")
+            }
+        })
+        .buffer_unordered(8)
+        .collect::<Vec<Result<String>>>()
+        .await
+        .into_iter()
+        .collect::<Result<_>>()?;
+    let events: Vec<String> = numbers.iter().map(|n| approved(n)).collect();
+    let url = format!("{server}/webhooks/points");
+    let started = Instant::now();
+    let failed = futures::stream::iter((0..copies).flat_map(|_| events.iter()))
+        .map(|body| {
+            let (http, url) = (http.clone(), url.clone());
+            async move {
+                let answer = http
+                    .post(url)
+                    .header("content-type", "application/json")
+                    .header("x-webhook-secret", secret)
+                    .header("x-webhook-event", "approved")
+                    .body(body.clone())
+                    .send()
+                    .await;
+                !answer.is_ok_and(|r| r.status().is_success())
+            }
+        })
+        .buffer_unordered(40)
+        .filter(|failed| futures::future::ready(*failed))
+        .count()
+        .await;
+    let storm_ms = started.elapsed().as_secs_f64() * 1000.0;
+
+    sqlx::any::install_default_drivers();
+    let pool = AnyPoolOptions::new().max_connections(1).connect(db).await?;
+    let drain_started = Instant::now();
+    loop {
+        let left: i64 =
+            sqlx::query("SELECT COUNT(*) AS n FROM webhook_inbox WHERE processed_at IS NULL")
+                .fetch_one(&pool)
+                .await?
+                .get("n");
+        if left == 0 {
+            break;
+        }
+        if drain_started.elapsed() > Duration::from_secs(120) {
+            bail!("the inbox did not drain in 120 s ({left} left)");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let drained_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let rows = sqlx::query(
+        "SELECT i.received_at, t.at FROM order_transitions t
+         JOIN webhook_inbox i ON i.id = t.inbox_id",
+    )
+    .fetch_all(&pool)
+    .await?;
+    let mut lags: Vec<f64> = rows
+        .iter()
+        .filter_map(|row| {
+            let received = millis(&row.get::<String, _>("received_at"))?;
+            let applied = millis(&row.get::<String, _>("at"))?;
+            Some((applied - received) as f64)
+        })
+        .collect();
+    Ok(json!({
+        "orders": orders,
+        "deliveries": orders * copies,
+        "failed_deliveries": failed,
+        "state_changes": lags.len(),
+        "storm_ms": storm_ms,
+        "drained_ms": drained_ms,
+        "ack_to_applied_p50_ms": percentile(&mut lags, 0.50),
+        "ack_to_applied_p99_ms": percentile(&mut lags, 0.99),
+        "ack_to_applied_max_ms": percentile(&mut lags, 1.0),
+    }))
+}
+
+/// Milliseconds since the epoch of a stored `2026-12-01T10:05:12.123Z`.
+fn millis(stamp: &str) -> Option<i64> {
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    );
+    let at = time::PrimitiveDateTime::parse(stamp, format)
+        .ok()?
+        .assume_utc();
+    i64::try_from(at.unix_timestamp_nanos() / 1_000_000).ok()
+}
+
+/// Nearest-rank percentile (sorts in place); `null` when empty.
+fn percentile(values: &mut [f64], q: f64) -> Value {
+    if values.is_empty() {
+        return Value::Null;
+    }
+    values.sort_by(f64::total_cmp);
+    let rank = ((q * values.len() as f64).ceil() as usize).clamp(1, values.len());
+    json!((values[rank - 1] * 100.0).round() / 100.0)
+}
