@@ -12,8 +12,7 @@ use crate::gate::WebhookGate;
 use crate::storefront;
 
 /// The demo merchant's keys (API.md §12).
-pub const DEMO_PUBLIC_KEY: &str = "pk_sandbox_demo";
-pub const DEMO_PRIVATE_KEY: &str = "sk_sandbox_demo";
+pub use sandbox::{DEMO_PRIVATE_KEY, DEMO_PUBLIC_KEY};
 
 /// How to start a stack.
 #[derive(Debug, Clone)]

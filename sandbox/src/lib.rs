@@ -40,8 +40,8 @@ use axum::{Json, Router, http::StatusCode};
 use protocol::ErrorEnvelope;
 
 pub use config::{
-    ConfigError, FileConfig, MerchantConfig, SandboxConfig, Settings, WebhookConfig,
-    generate_secret,
+    ConfigError, DEMO_PRIVATE_KEY, DEMO_PUBLIC_KEY, FileConfig, MerchantConfig, SandboxConfig,
+    Settings, WebhookConfig, generate_secret,
 };
 
 use state::AppState;

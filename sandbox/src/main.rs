@@ -61,7 +61,7 @@ async fn main() -> anyhow::Result<()> {
     println!("  API base:    {public_url}/api");
     for merchant in &config.merchants {
         // Private keys stay out of the output unless they are the documented demo key.
-        let private = if merchant.private_key == "sk_sandbox_demo" {
+        let private = if merchant.private_key == sandbox::DEMO_PRIVATE_KEY {
             "private key sk_sandbox_demo"
         } else {
             "private key as configured"

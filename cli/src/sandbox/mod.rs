@@ -20,8 +20,7 @@ use url::Url;
 /// Where the demo sandbox listens (`cargo xtask demo`).
 pub const DEFAULT_SANDBOX_URL: &str = "http://127.0.0.1:8090";
 /// The demo merchant's keys (API.md §12): published, sandbox-only.
-pub const DEMO_PUBLIC_KEY: &str = "pk_sandbox_demo";
-pub const DEMO_PRIVATE_KEY: &str = "sk_sandbox_demo";
+pub use ::sandbox::{DEMO_PRIVATE_KEY, DEMO_PUBLIC_KEY};
 
 /// A sandbox and the merchant keys to use on it.
 #[derive(Debug, Clone)]

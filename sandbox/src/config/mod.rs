@@ -17,6 +17,10 @@ pub use file::{ConfigError, FileConfig};
 pub use settings::Settings;
 
 /// Per delivery attempt, as Points waits (API.md §6.2).
+/// The demo merchant's keys (API.md §12): published, sandbox-only, never valid at Points.
+pub const DEMO_PUBLIC_KEY: &str = "pk_sandbox_demo";
+pub const DEMO_PRIVATE_KEY: &str = "sk_sandbox_demo";
+
 pub const DEFAULT_WEBHOOK_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long the hosted OTP page makes the shopper wait before another code (API.md §4.2).
 pub const DEFAULT_OTP_RESEND_AFTER: Duration = Duration::from_secs(30);
@@ -77,8 +81,8 @@ impl SandboxConfig {
             public_url,
             merchants: vec![MerchantConfig::new(
                 "Demo Store",
-                "pk_sandbox_demo",
-                "sk_sandbox_demo",
+                DEMO_PUBLIC_KEY,
+                DEMO_PRIVATE_KEY,
             )],
             webhook_backoff_scale: 1.0,
             webhook_timeout: DEFAULT_WEBHOOK_TIMEOUT,
