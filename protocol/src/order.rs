@@ -6,7 +6,10 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::{PhoneNumber, Sar};
 
-/// The merchant's own order reference. A leading `#` is stripped, as Points does on checkout.
+/// The merchant's own order reference. A leading `#` is stripped, as Points does on checkout,
+/// together with the blanks around it and any `#` after it, so the stored form parses to
+/// itself: `"## 1"` and `"#1"` and `"1"` are one order number, `"1"` (found by fuzzing: with
+/// only one `#` stripped, `"##"` was stored as `"#"`, which does not parse at all).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct OrderNumber(String);
 
@@ -22,8 +25,9 @@ pub enum ParseOrderNumberError {
 
 impl OrderNumber {
     pub fn parse(input: &str) -> Result<Self, ParseOrderNumberError> {
-        let trimmed = input.trim();
-        let trimmed = trimmed.strip_prefix('#').unwrap_or(trimmed);
+        let trimmed = input
+            .trim_start_matches(|c: char| c == '#' || c.is_whitespace())
+            .trim_end();
         if trimmed.is_empty() {
             return Err(ParseOrderNumberError::Empty);
         }
@@ -287,6 +291,29 @@ mod tests {
             OrderNumber::parse(&"x".repeat(256)),
             Err(ParseOrderNumberError::TooLong)
         );
+    }
+
+    #[test]
+    fn an_order_number_parses_to_itself() {
+        // Regression (fuzz target return_params): "## " became "#", which then failed.
+        for input in ["## ", "##1", "# #1", " #\t# PK-1 ", "#  1", "1 #", "PK-1"] {
+            let Ok(parsed) = OrderNumber::parse(input) else {
+                assert_eq!(input, "## ", "only the all-hash input is empty");
+                continue;
+            };
+            assert_eq!(
+                OrderNumber::parse(parsed.as_str()).as_ref(),
+                Ok(&parsed),
+                "{input:?} → {parsed:?}"
+            );
+        }
+        assert_eq!(OrderNumber::parse("## "), Err(ParseOrderNumberError::Empty));
+        assert_eq!(OrderNumber::parse("##1").map(|o| o.0), Ok("1".to_owned()));
+        assert_eq!(
+            OrderNumber::parse(" #\t# PK-1 ").map(|o| o.0),
+            Ok("PK-1".to_owned())
+        );
+        assert_eq!(OrderNumber::parse("1 #").map(|o| o.0), Ok("1 #".to_owned()));
     }
 
     #[test]
