@@ -3,6 +3,7 @@
 //! ```text
 //! bench-load intake URL SECRET RATE SECONDS   # open-loop constant rate; JSON on stdout
 //! bench-load storm SERVER SECRET DB ORDERS COPIES
+//! bench-load reconcile SERVER ADMIN_TOKEN SANDBOX DB ORDERS LIMITED EVERY
 //! bench-load createdb ADMIN_URL NAME | dropdb ADMIN_URL NAME
 //! ```
 //!
@@ -16,6 +17,12 @@
 //! `approved` event COPIES times, interleaved, 40 at a time; once the inbox is drained it
 //! reads, per event, the time from its storage (the moment before the 200) to its state change
 //! from the database: `order_transitions.at - webhook_inbox.received_at`.
+//!
+//! `reconcile` has the sandbox create ORDERS orders at Points (approved, new, cancelled and
+//! captured in turn), stores them here as `new` (as if every webhook had been lost), has the
+//! sandbox answer every EVERY-th order read with 429, LIMITED times (0: none), and times a
+//! whole `POST /admin/reconcile {"all": true}` run, from the request to the report saying
+//! `finished`, with the server's default pacing. It reads the calls made from the report.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -58,6 +65,18 @@ async fn main() -> Result<()> {
             )
             .await?
         }
+        Some("reconcile") => {
+            reconcile(
+                &arg(1, "SERVER")?,
+                &arg(2, "ADMIN_TOKEN")?,
+                &arg(3, "SANDBOX")?,
+                &arg(4, "DB")?,
+                arg(5, "ORDERS")?.parse()?,
+                arg(6, "LIMITED")?.parse()?,
+                arg(7, "EVERY")?.parse()?,
+            )
+            .await?
+        }
         Some(command @ ("createdb" | "dropdb")) => {
             let admin = arg(1, "ADMIN_URL")?;
             let name = arg(2, "NAME")?;
@@ -78,7 +97,7 @@ async fn main() -> Result<()> {
             sqlx::query(&sql).execute(&pool).await?;
             json!({ "ok": true })
         }
-        _ => bail!("usage: bench-load intake|storm|createdb|dropdb …"),
+        _ => bail!("usage: bench-load intake|storm|reconcile|createdb|dropdb …"),
     };
     println!("{report}");
     Ok(())
@@ -270,6 +289,126 @@ async fn storm(
         "ack_to_applied_p50_ms": percentile(&mut lags, 0.50),
         "ack_to_applied_p99_ms": percentile(&mut lags, 0.99),
         "ack_to_applied_max_ms": percentile(&mut lags, 1.0),
+    }))
+}
+
+/// The demo merchant's public key, the one `cargo xtask bench` starts the server with.
+const MERCHANT: &str = "pk_sandbox_demo";
+
+async fn reconcile(
+    server: &str,
+    admin_token: &str,
+    sandbox: &str,
+    db: &str,
+    orders: u32,
+    limited: u32,
+    every: u32,
+) -> Result<Value> {
+    let http = client()?;
+    let prefix = format!("RC{}-", uuid::Uuid::new_v4().simple());
+    let seeded: Value = http
+        .post(format!("{sandbox}/_sandbox/orders/bulk"))
+        .timeout(Duration::from_secs(120))
+        .json(
+            &json!({"merchant": MERCHANT, "count": orders, "order_number_prefix": prefix,
+                      "total_price": 150.75,
+                      "statuses": ["approved", "new", "cancelled", "captured"]}),
+        )
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let seeded = seeded.as_array().context("the sandbox's bulk answer")?;
+    if seeded.len() != orders as usize {
+        bail!("the sandbox created {} orders, not {orders}", seeded.len());
+    }
+    sqlx::any::install_default_drivers();
+    let pool = AnyPoolOptions::new().max_connections(1).connect(db).await?;
+    let now = time::OffsetDateTime::now_utc().format(time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    ))?;
+    let mut tx = pool.begin().await?;
+    for chunk in seeded.chunks(200) {
+        let mut sql = String::from(
+            "INSERT INTO orders (order_number, points_uuid, reference_number, order_status, \
+             total_halalas, lang, items_json, created_at, updated_at) VALUES ",
+        );
+        for (i, order) in chunk.iter().enumerate() {
+            let field = |name: &str| {
+                order[name]
+                    .as_str()
+                    .filter(|v| v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+                    .with_context(|| format!("the sandbox's order {name}"))
+            };
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!(
+                "('{}', '{}', '{}', 'new', 15075, 'ar', '[]', '{now}', '{now}')",
+                field("order_number")?,
+                field("uuid")?,
+                field("reference_number")?,
+            ));
+        }
+        sqlx::query(&sql).execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    if limited > 0 {
+        http.post(format!("{sandbox}/_sandbox/faults"))
+            .json(
+                &json!({"route": "/api/v1/orders/{order_uuid}", "method": "GET",
+                          "fault": "status", "status": 429, "count": limited, "every": every}),
+            )
+            .send()
+            .await?
+            .error_for_status()?;
+    }
+
+    let started = Instant::now();
+    let answer = http
+        .post(format!("{server}/admin/reconcile"))
+        .bearer_auth(admin_token)
+        .json(&json!({"all": true}))
+        .send()
+        .await?;
+    if answer.status() != reqwest::StatusCode::ACCEPTED {
+        bail!("POST /admin/reconcile answered {}", answer.status());
+    }
+    let run_id = answer.json::<Value>().await?["run_id"].clone();
+    let report = loop {
+        let report: Value = http
+            .get(format!("{server}/admin/reconcile/runs/latest"))
+            .bearer_auth(admin_token)
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        if report["run_id"] == run_id && report["status"] != "running" {
+            break report;
+        }
+        if started.elapsed() > Duration::from_secs(900) {
+            bail!("the reconciliation did not finish in 15 minutes");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let wall_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let counts = &report["counts"];
+    if report["status"] != "finished" || counts["checked"] != orders || counts["errors"] != 0 {
+        bail!("the reconciliation did not check every order: {report}");
+    }
+    Ok(json!({
+        "orders": orders,
+        "injected_429": limited,
+        "wall_ms": wall_ms,
+        "report_wall_time_ms": report["wall_time_ms"],
+        "points_calls": report["points_calls"],
+        "rate_limited": report["rate_limited"],
+        // One read per order, and one more per 429: nothing fewer can check them all.
+        "fewest_calls": orders + limited,
+        "fixed": counts["fixed"],
+        "unchanged": counts["unchanged"],
     }))
 }
 

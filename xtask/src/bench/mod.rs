@@ -10,17 +10,19 @@
 //!   `synchronous=FULL`) and on Postgres, against a bare axum handler answering 200, with
 //!   `bench-load` as the separate load-generator process;
 //! - webhook acknowledged → order applied, p50/p99, during a storm;
-//! - reconciliation of 10,000 orders with 429s: pending until the reconcile module lands.
+//! - reconciliation of 10,000 orders with every 40th read answered 429 (250 in all), against
+//!   the same run with no 429s: wall time and Points calls made, next to the fewest calls that
+//!   can check them all (one read per order, one more per 429).
 //!
 //! Servers are built with `--release`. `--quick` runs every part briefly (3 loads, 2 s per
-//! load level, 200 orders) to check the bench itself works.
+//! load level, 200 orders in the storm, 1,000 to reconcile) to check the bench itself works.
 
 mod bytes;
 mod procs;
 
 use std::path::Path;
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 use serde_json::{Value, json};
 
 use crate::build::build_widget;
@@ -37,7 +39,11 @@ struct Size {
     seconds: u32,
     orders: u32,
     copies: u32,
+    reconciled: u32,
 }
+
+/// One read in this many is answered 429 while reconciling.
+const RATE_LIMIT_EVERY: u32 = 40;
 
 pub fn bench(project: &Project, args: &[String]) -> Result<()> {
     let quick = args.iter().any(|a| a == "--quick");
@@ -47,6 +53,7 @@ pub fn bench(project: &Project, args: &[String]) -> Result<()> {
             seconds: 2,
             orders: 200,
             copies: 3,
+            reconciled: 1_000,
         }
     } else {
         Size {
@@ -54,6 +61,7 @@ pub fn bench(project: &Project, args: &[String]) -> Result<()> {
             seconds: 10,
             orders: 1_000,
             copies: 5,
+            reconciled: 10_000,
         }
     };
     let only = |part: &str| {
@@ -97,7 +105,7 @@ pub fn bench(project: &Project, args: &[String]) -> Result<()> {
     }
 
     // Servers: one release build of everything the load parts run.
-    if only("intake") || only("storm") {
+    if only("intake") || only("storm") || only("reconcile") {
         run(project.cargo().args([
             "build",
             "--release",
@@ -121,12 +129,14 @@ pub fn bench(project: &Project, args: &[String]) -> Result<()> {
         let sandbox = procs::sandbox(&bin)?;
         let mut intake = serde_json::Map::new();
         let mut storms = serde_json::Map::new();
+        let mut reconciliations = serde_json::Map::new();
         let scratch = project.target_dir.join("bench");
         std::fs::create_dir_all(&scratch)?;
         for backend in ["sqlite", "postgres"] {
             let Some(database) = Database::create(&bin, &scratch, backend)? else {
-                intake.insert(backend.into(), json!("skipped: no Postgres reachable"));
-                storms.insert(backend.into(), json!("skipped: no Postgres reachable"));
+                for part in [&mut intake, &mut storms, &mut reconciliations] {
+                    part.insert(backend.into(), json!("skipped: no Postgres reachable"));
+                }
                 continue;
             };
             let server = procs::server(&bin, &project.root, &sandbox.url, &database.url, SECRET)?;
@@ -158,6 +168,41 @@ pub fn bench(project: &Project, args: &[String]) -> Result<()> {
             }
             drop(server);
             database.drop_it(&bin);
+            if only("reconcile") {
+                let mut sides = serde_json::Map::new();
+                // The reference first: the same number of orders, nothing rate limited.
+                for (side, limited) in [
+                    ("reference", 0),
+                    ("ours", size.reconciled / RATE_LIMIT_EVERY),
+                ] {
+                    eprintln!(
+                        "xtask: reconciling {} orders on {backend}, {limited} 429s",
+                        size.reconciled
+                    );
+                    let Some(database) = Database::create(&bin, &scratch, backend)? else {
+                        bail!("the {backend} database went away during the bench");
+                    };
+                    let server =
+                        procs::server(&bin, &project.root, &sandbox.url, &database.url, SECRET)?;
+                    let run = procs::load(
+                        &bin,
+                        &[
+                            "reconcile",
+                            &server.url,
+                            procs::ADMIN_TOKEN,
+                            &sandbox.url,
+                            &database.url,
+                            &size.reconciled.to_string(),
+                            &limited.to_string(),
+                            &RATE_LIMIT_EVERY.to_string(),
+                        ],
+                    );
+                    drop(server);
+                    database.drop_it(&bin);
+                    sides.insert(side.into(), run?);
+                }
+                reconciliations.insert(backend.into(), Value::Object(sides));
+            }
         }
         if only("intake") {
             let bare = procs::bare(&bin)?;
@@ -175,16 +220,11 @@ pub fn bench(project: &Project, args: &[String]) -> Result<()> {
         if only("storm") {
             report["storm"] = Value::Object(storms);
         }
+        if only("reconcile") {
+            report["reconciliation"] = Value::Object(reconciliations);
+        }
         drop(sandbox);
     }
-
-    report["reconciliation"] = if project.root.join("server/src/reconcile").exists()
-        || project.root.join("server/src/reconcile.rs").exists()
-    {
-        json!("pending: the reconcile module is present, but this bench does not drive it yet")
-    } else {
-        json!("pending: needs the reconcile module")
-    };
 
     let file = out_dir.join("bench.json");
     std::fs::write(&file, serde_json::to_string_pretty(&report)?)?;
@@ -353,10 +393,27 @@ fn table(report: &Value) -> String {
             ));
         }
     }
-    text.push_str(&format!(
-        "\nreconciliation of 10,000 orders with 429s: {}\n",
-        report["reconciliation"].as_str().unwrap_or("-")
-    ));
+    if let Some(runs) = report["reconciliation"].as_object() {
+        text.push_str("\nreconciliation (all orders, default pacing)   orders  429s   wall ms  ref ms  ratio   calls  fewest  ref calls\n");
+        for (backend, sides) in runs {
+            if let Some(note) = sides.as_str() {
+                text.push_str(&format!("  {backend:<43} {note}\n"));
+                continue;
+            }
+            let (o, r) = (&sides["ours"], &sides["reference"]);
+            text.push_str(&format!(
+                "  {backend:<43} {:>7} {:>5} {:>9} {:>7} {:>6} {:>7} {:>7} {:>10}\n",
+                num(&o["orders"]),
+                num(&o["rate_limited"]),
+                num(&o["wall_ms"]),
+                num(&r["wall_ms"]),
+                ratio(&o["wall_ms"], &r["wall_ms"]),
+                num(&o["points_calls"]),
+                num(&o["fewest_calls"]),
+                num(&r["points_calls"]),
+            ));
+        }
+    }
     text
 }
 
@@ -399,14 +456,23 @@ mod tests {
                 "sqlite": {"500": {"achieved_rps": 499.0, "p50_ms": 2.0, "p99_ms": 8.0, "errors": 0}},
                 "bare": {"500": {"achieved_rps": 500.0, "p50_ms": 0.5, "p99_ms": 2.0, "errors": 0}}},
             "storm": {"postgres": "skipped: no Postgres reachable"},
-            "reconciliation": "pending: needs the reconcile module",
+            "reconciliation": {"sqlite": {
+                "ours": {"orders": 10000, "rate_limited": 250, "wall_ms": 30000.0,
+                         "points_calls": 10250, "fewest_calls": 10250},
+                "reference": {"orders": 10000, "rate_limited": 0, "wall_ms": 12000.0,
+                              "points_calls": 10000, "fewest_calls": 10000}}},
         });
         let text = table(&report);
         assert!(text.contains("20.00"), "bytes ratio: {text}");
         assert!(text.contains("2.00"), "ready ratio: {text}");
         assert!(text.contains("4.00"), "p99 ratio against bare: {text}");
         assert!(text.contains("skipped: no Postgres reachable"));
-        assert!(text.contains("pending: needs the reconcile module"));
+        let row = text
+            .lines()
+            .find(|l| l.trim_start().starts_with("sqlite") && l.contains("10250"))
+            .expect("a reconciliation row");
+        assert!(row.contains(" 2.50 "), "wall time ratio: {row}");
+        assert!(row.contains("10000"), "the reference's calls: {row}");
     }
 
     #[test]

@@ -85,7 +85,11 @@ pub fn sandbox(bin: &Path) -> Result<Running> {
     Ok(running)
 }
 
-/// `points-server` on `database_url`, Points at `sandbox_url`, the repository's catalogue.
+/// The bench server's admin token (it runs on loopback for the length of one run).
+pub const ADMIN_TOKEN: &str = "bench-admin-token-0123456789abcdefghijkl";
+
+/// `points-server` on `database_url`, Points at `sandbox_url`, the repository's catalogue, the
+/// admin API on [`ADMIN_TOKEN`], reconciliation only when asked.
 pub fn server(
     bin: &Path,
     root: &Path,
@@ -101,6 +105,8 @@ pub fn server(
         .env("POINTS_PUBLIC_KEY", "pk_sandbox_demo")
         .env("POINTS_PRIVATE_KEY", "sk_sandbox_demo")
         .env("POINTS_WEBHOOK_SECRET", secret)
+        .env("POINTS_ADMIN_TOKEN", ADMIN_TOKEN)
+        .env("POINTS_RECONCILE_ENABLED", "false")
         .env("POINTS_PUBLIC_URL", "http://127.0.0.1:8080")
         .env("POINTS_CATALOG", root.join("www").join("catalog.json"))
         .env("POINTS_SERVER_ADDR", "127.0.0.1:0")
