@@ -192,23 +192,21 @@ async fn start_merchant(
         uuid::Uuid::new_v4().simple()
     );
     let config = server::Config {
-        database_url: format!("sqlite://{}", dir.join("smoke.db").display()),
-        points_base_url: format!("{}/api", sandbox.url.as_str().trim_end_matches('/')),
-        public_key: sandbox.public_key.clone(),
-        private_key: ApiKey::new(sandbox.private_key.expose()),
-        webhook_secret: secret,
-        previous_webhook_secret: None,
-        public_url: url.clone(),
-        return_path: "/return.html".into(),
-        catalog: server::Catalog::from_json(SMOKE_CATALOG).context("the smoke catalog")?,
-        mode: server::config::Mode::Development,
-        retention: server::config::Retention::default(),
-        earning: Default::default(),
-        reconcile: Default::default(),
         ops: server::config::OpsConfig {
             admin_token: Some(server::config::AdminToken::new(admin_token.clone())),
             ..server::config::OpsConfig::default()
         },
+        ..server::Config::new(
+            format!("sqlite://{}", dir.join("smoke.db").display()),
+            server::config::PointsAccount {
+                base_url: format!("{}/api", sandbox.url.as_str().trim_end_matches('/')),
+                public_key: sandbox.public_key.clone(),
+                private_key: ApiKey::new(sandbox.private_key.expose()),
+            },
+            secret,
+            url.clone(),
+            server::Catalog::from_json(SMOKE_CATALOG).context("the smoke catalog")?,
+        )
     };
     let app = server::App::start(config)
         .await

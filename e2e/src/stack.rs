@@ -135,23 +135,21 @@ impl Stack {
         let catalog = std::fs::read_to_string(options.www_dir.join("catalog.json"))
             .context("reading www/catalog.json")?;
         let app = server::App::start(server::Config {
-            database_url,
-            points_base_url: format!("{sandbox_url}/api"),
-            public_key: DEMO_PUBLIC_KEY.into(),
-            private_key: ApiKey::new(DEMO_PRIVATE_KEY),
-            webhook_secret: WebhookSecret::new(secret),
-            previous_webhook_secret: None,
-            public_url: storefront_url.clone(),
-            return_path: "/return.html".into(),
-            catalog: server::Catalog::from_json(&catalog)?,
-            mode: server::config::Mode::Development,
-            retention: server::config::Retention::default(),
             ops: server::config::OpsConfig {
                 admin_token: Some(server::config::AdminToken::new(admin_token.clone())),
                 ..server::config::OpsConfig::default()
             },
-            earning: Default::default(),
-            reconcile: server::config::ReconcileConfig::default(),
+            ..server::Config::new(
+                database_url,
+                server::config::PointsAccount {
+                    base_url: format!("{sandbox_url}/api"),
+                    public_key: DEMO_PUBLIC_KEY.into(),
+                    private_key: ApiKey::new(DEMO_PRIVATE_KEY),
+                },
+                WebhookSecret::new(secret),
+                storefront_url.clone(),
+                server::Catalog::from_json(&catalog)?,
+            )
         })
         .await?;
         let router = storefront::router(app.router(), &options.widget_dir, &options.www_dir);

@@ -33,24 +33,21 @@ async fn start_server(sandbox: &Sandbox, secret: &str) -> World {
     std::fs::create_dir_all(&dir).expect("dir");
     let admin_token = format!("adm_{}", uuid::Uuid::new_v4().simple()).repeat(2);
     let config = server::Config {
-        database_url: format!("sqlite://{}", dir.join("server.db").display()),
-        points_base_url: format!("{}api", sandbox.url),
-        public_key: sandbox::DEMO_PUBLIC_KEY.into(),
-        private_key: protocol::ApiKey::new(sandbox::DEMO_PRIVATE_KEY),
-        webhook_secret: protocol::WebhookSecret::new(secret),
-        previous_webhook_secret: None,
-        public_url: "http://127.0.0.1:1".into(),
-        return_path: "/return.html".into(),
-        catalog: server::Catalog::from_json(include_str!("../../../www/catalog.json"))
-            .expect("catalog"),
-        mode: server::config::Mode::Development,
-        retention: server::config::Retention::default(),
-        earning: Default::default(),
-        reconcile: Default::default(),
         ops: server::config::OpsConfig {
             admin_token: Some(server::config::AdminToken::new(admin_token.clone())),
             ..server::config::OpsConfig::default()
         },
+        ..server::Config::new(
+            format!("sqlite://{}", dir.join("server.db").display()),
+            server::config::PointsAccount {
+                base_url: format!("{}api", sandbox.url),
+                public_key: sandbox::DEMO_PUBLIC_KEY.into(),
+                private_key: protocol::ApiKey::new(sandbox::DEMO_PRIVATE_KEY),
+            },
+            protocol::WebhookSecret::new(secret),
+            "http://127.0.0.1:1",
+            server::Catalog::from_json(include_str!("../../../www/catalog.json")).expect("catalog"),
+        )
     };
     let app = server::App::start(config).await.expect("server starts");
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");

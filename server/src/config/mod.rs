@@ -103,6 +103,15 @@ fn redact_password(url: &str) -> String {
     }
 }
 
+/// The Points account a server talks to: where Points is, and the merchant's two keys.
+#[derive(Debug, Clone)]
+pub struct PointsAccount {
+    /// e.g. `https://business.papp.sa/api`.
+    pub base_url: String,
+    pub public_key: String,
+    pub private_key: ApiKey,
+}
+
 /// How strict start-up is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Mode {
@@ -124,6 +133,35 @@ impl Mode {
 }
 
 impl Config {
+    /// A configuration of what has no default, every other part at its default (development
+    /// mode, `/return.html`, no previous secret, no admin API, the default retention, earning
+    /// and reconciliation settings): where a program embedding the server, or a test, starts,
+    /// changing the parts it cares about with `Config { ops, ..Config::new(…) }`.
+    pub fn new(
+        database_url: impl Into<String>,
+        points: PointsAccount,
+        webhook_secret: WebhookSecret,
+        public_url: impl Into<String>,
+        catalog: Catalog,
+    ) -> Config {
+        Config {
+            database_url: database_url.into(),
+            points_base_url: points.base_url,
+            public_key: points.public_key,
+            private_key: points.private_key,
+            webhook_secret,
+            previous_webhook_secret: None,
+            public_url: public_url.into(),
+            return_path: DEFAULT_RETURN_PATH.to_owned(),
+            catalog,
+            mode: Mode::default(),
+            retention: Retention::default(),
+            ops: OpsConfig::default(),
+            earning: EarningConfig::default(),
+            reconcile: ReconcileConfig::default(),
+        }
+    }
+
     /// Reads the configuration from the environment:
     ///
     /// | Variable | Required | Meaning |

@@ -71,16 +71,6 @@ pub async fn spawn_stack(options: StackOptions) -> OpsStack {
     let dir = TempDir::new();
     let database_url = format!("sqlite://{}", dir.path().join("server.db").display());
     let config = server::Config {
-        database_url: database_url.clone(),
-        points_base_url: format!("{sandbox_url}/api"),
-        public_key: public_key.clone(),
-        private_key: protocol::ApiKey::new(private_key.clone()),
-        webhook_secret: protocol::WebhookSecret::new(webhook_secret.clone()),
-        previous_webhook_secret: None,
-        public_url: "https://shop.example".into(),
-        return_path: "/return.html".into(),
-        catalog: server::Catalog::from_json(CATALOG).expect("catalog"),
-        mode: server::config::Mode::Development,
         ops: server::config::OpsConfig {
             admin_token: options
                 .admin
@@ -88,9 +78,17 @@ pub async fn spawn_stack(options: StackOptions) -> OpsStack {
             webhooks_enabled: options.webhooks_enabled,
             ..server::config::OpsConfig::default()
         },
-        retention: server::config::Retention::default(),
-        earning: Default::default(),
-        reconcile: server::config::ReconcileConfig::default(),
+        ..server::Config::new(
+            database_url.clone(),
+            server::config::PointsAccount {
+                base_url: format!("{sandbox_url}/api"),
+                public_key: public_key.clone(),
+                private_key: protocol::ApiKey::new(private_key.clone()),
+            },
+            protocol::WebhookSecret::new(webhook_secret.clone()),
+            "https://shop.example",
+            server::Catalog::from_json(CATALOG).expect("catalog"),
+        )
     };
     let app = server::App::start(config).await.expect("server starts");
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind server");

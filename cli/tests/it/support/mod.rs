@@ -95,24 +95,22 @@ impl Fixture {
             _ => format!("https://localhost:{port}"),
         };
         let mut config = server::Config {
-            database_url: format!("sqlite://{}", root.join("server.db").display()),
-            // Nothing here calls Points: intake and the self-tests are local.
-            points_base_url: "http://127.0.0.1:9/api".into(),
-            public_key: "pk_live_0123456789".into(),
-            private_key: protocol::ApiKey::new(private_key.clone()),
-            webhook_secret: protocol::WebhookSecret::new(webhook_secret.clone()),
-            previous_webhook_secret: None,
-            public_url: origin.clone(),
-            return_path: "/return.html".into(),
-            catalog: server::Catalog::from_json(catalog).expect("catalog"),
-            mode: server::config::Mode::Development,
-            retention: server::config::Retention::default(),
-            earning: Default::default(),
-            reconcile: Default::default(),
             ops: server::config::OpsConfig {
                 admin_token: Some(server::config::AdminToken::new(admin_token.clone())),
                 ..server::config::OpsConfig::default()
             },
+            ..server::Config::new(
+                format!("sqlite://{}", root.join("server.db").display()),
+                server::config::PointsAccount {
+                    // Nothing here calls Points: intake and the self-tests are local.
+                    base_url: "http://127.0.0.1:9/api".into(),
+                    public_key: "pk_live_0123456789".into(),
+                    private_key: protocol::ApiKey::new(private_key.clone()),
+                },
+                protocol::WebhookSecret::new(webhook_secret.clone()),
+                origin.clone(),
+                server::Catalog::from_json(catalog).expect("catalog"),
+            )
         };
         adjust(&mut config);
         let app = server::App::start(config).await.expect("server starts");

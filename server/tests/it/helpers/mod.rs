@@ -98,22 +98,23 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         .unwrap_or_else(|| format!("whsec{}", uuid::Uuid::new_v4().simple()));
     let previous_webhook_secret = options.previous_webhook_secret;
     let config = server::Config {
-        database_url: database_url.clone(),
-        points_base_url: points.base_url.clone(),
-        public_key: points.public_key.clone(),
-        private_key: protocol::ApiKey::new(points.private_key.clone()),
-        webhook_secret: protocol::WebhookSecret::new(webhook_secret.clone()),
         previous_webhook_secret: previous_webhook_secret
             .clone()
             .map(protocol::WebhookSecret::new),
-        public_url: PUBLIC_URL.into(),
-        return_path: "/return.html".into(),
-        catalog: server::Catalog::from_json(CATALOG).expect("test catalog"),
-        mode: server::config::Mode::Development,
         retention: options.retention.unwrap_or_default(),
-        ops: server::config::OpsConfig::default(),
         earning: options.earning.unwrap_or_default(),
         reconcile: options.reconcile.unwrap_or_default(),
+        ..server::Config::new(
+            database_url.clone(),
+            server::config::PointsAccount {
+                base_url: points.base_url.clone(),
+                public_key: points.public_key.clone(),
+                private_key: protocol::ApiKey::new(points.private_key.clone()),
+            },
+            protocol::WebhookSecret::new(webhook_secret.clone()),
+            PUBLIC_URL,
+            server::Catalog::from_json(CATALOG).expect("test catalog"),
+        )
     };
     let app = server::App::start(config).await.expect("app starts");
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
