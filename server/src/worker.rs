@@ -129,6 +129,7 @@ pub async fn drain(pool: &Pool) -> anyhow::Result<usize> {
                 let retry_in = backoff(row.attempts);
                 let error = format!("{e:#}");
                 tracing::warn!(inbox_id = row.id, event = %row.event, error, ?retry_in, "inbox row failed, will retry");
+                let _turn = pool.write_turn().await;
                 inbox::mark_failed(&**pool, row.id, &error, retry_in)
                     .await
                     .context("recording a failed inbox row")?;
@@ -139,6 +140,7 @@ pub async fn drain(pool: &Pool) -> anyhow::Result<usize> {
 
 /// Applies one row in one transaction: the order update and `processed_at` commit together.
 async fn process(pool: &Pool, row: &inbox::Pending) -> anyhow::Result<()> {
+    let _turn = pool.write_turn().await;
     let mut tx = pool.begin().await.context("beginning a transaction")?;
     if !inbox::claim(&mut *tx, pool.backend(), row.id)
         .await

@@ -1,12 +1,16 @@
 //! The `webhook_inbox` table: every verified delivery, stored before it is acknowledged, then
 //! applied by the worker. Unique on `(order_uuid, event)`, Points' idempotency key (API.md §6.2).
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use sqlx::{AnyExecutor, Row};
 use time::OffsetDateTime;
 
-use super::{Backend, timestamp};
+use tokio::sync::{mpsc, oneshot};
+
+use super::{Backend, Pool, timestamp};
 
 /// A delivery to store.
 #[derive(Debug, Clone)]
@@ -146,4 +150,137 @@ pub async fn mark_failed(
     .execute(db)
     .await?;
     Ok(())
+}
+
+/// Deliveries one commit covers at most.
+const GROUP_MAX: usize = 256;
+/// Deliveries waiting for the writer at most; intake waits beyond that (back-pressure).
+const QUEUE: usize = 4_096;
+
+/// Intake's group commit: deliveries that arrive while a commit is in progress are inserted
+/// together in the next transaction, so one sync to disk (SQLite `synchronous=FULL`, a
+/// Postgres commit) covers many of them, and each is answered only after the commit that holds
+/// it. The promise is unchanged: a delivery answered 2xx is durably stored; one whose commit
+/// failed is answered 5xx and Points sends it again. A group that fails is retried one
+/// delivery per transaction, so one bad row cannot fail the others.
+///
+/// Cheap to clone; the task ends when the last clone is dropped, after the deliveries queued.
+#[derive(Debug, Clone)]
+pub struct Writer {
+    queue: mpsc::Sender<Job>,
+    pool: Pool,
+    /// Transactions committed with deliveries, for [`Writer::commits`].
+    commits: Arc<AtomicU64>,
+}
+
+#[derive(Debug)]
+struct Job {
+    order_uuid: String,
+    event: String,
+    order_number: Option<String>,
+    body: String,
+    received_at: String,
+    done: oneshot::Sender<Result<Stored, sqlx::Error>>,
+}
+
+impl Job {
+    fn delivery(&self) -> NewDelivery<'_> {
+        NewDelivery {
+            order_uuid: &self.order_uuid,
+            event: &self.event,
+            order_number: self.order_number.as_deref(),
+            body: &self.body,
+        }
+    }
+}
+
+impl Writer {
+    /// Starts the writer on the current runtime.
+    pub fn spawn(pool: Pool) -> Writer {
+        let (queue, jobs) = mpsc::channel(QUEUE);
+        let commits = Arc::new(AtomicU64::new(0));
+        tokio::spawn(write_groups(pool.clone(), jobs, commits.clone()));
+        Writer {
+            queue,
+            pool,
+            commits,
+        }
+    }
+
+    /// How many commits stored the deliveries so far (fewer than the deliveries when they
+    /// came together).
+    pub fn commits(&self) -> u64 {
+        self.commits.load(Ordering::Relaxed)
+    }
+
+    /// Stores `delivery`, received at `now`, and returns once it is committed.
+    pub async fn insert(
+        &self,
+        delivery: &NewDelivery<'_>,
+        now: &str,
+    ) -> Result<Stored, sqlx::Error> {
+        let (done, stored) = oneshot::channel();
+        let job = Job {
+            order_uuid: delivery.order_uuid.to_owned(),
+            event: delivery.event.to_owned(),
+            order_number: delivery.order_number.map(str::to_owned),
+            body: delivery.body.to_owned(),
+            received_at: now.to_owned(),
+            done,
+        };
+        if self.queue.send(job).await.is_err() {
+            // The writer's runtime is gone (shutting down): store it here.
+            let _turn = self.pool.write_turn().await;
+            return insert(&*self.pool, delivery, now).await;
+        }
+        stored.await.unwrap_or(Err(sqlx::Error::PoolClosed))
+    }
+}
+
+async fn write_groups(pool: Pool, mut jobs: mpsc::Receiver<Job>, commits: Arc<AtomicU64>) {
+    let mut group = Vec::with_capacity(GROUP_MAX);
+    while jobs.recv_many(&mut group, GROUP_MAX).await > 0 {
+        let turn = pool.write_turn().await;
+        // Whatever came while waiting for the turn joins this commit too.
+        while group.len() < GROUP_MAX {
+            match jobs.try_recv() {
+                Ok(job) => group.push(job),
+                Err(_) => break,
+            }
+        }
+        match insert_group(&pool, &group).await {
+            Ok(stored) => {
+                drop(turn);
+                commits.fetch_add(1, Ordering::Relaxed);
+                for (job, stored) in group.drain(..).zip(stored) {
+                    let _ = job.done.send(Ok(stored));
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, deliveries = group.len(), "inbox group commit failed; storing one by one");
+                for job in group.drain(..) {
+                    let stored = insert(&*pool, &job.delivery(), &job.received_at).await;
+                    commits.fetch_add(u64::from(stored.is_ok()), Ordering::Relaxed);
+                    let _ = job.done.send(stored);
+                }
+                drop(turn);
+            }
+        }
+    }
+}
+
+/// Inserts every job's delivery in one transaction; what each became, in order.
+async fn insert_group(pool: &Pool, group: &[Job]) -> Result<Vec<Stored>, sqlx::Error> {
+    if let [job] = group {
+        return Ok(vec![
+            insert(&**pool, &job.delivery(), &job.received_at).await?,
+        ]);
+    }
+    let mut tx = pool.begin().await?;
+    let mut stored = Vec::with_capacity(group.len());
+    for job in group {
+        stored.push(insert(&mut *tx, &job.delivery(), &job.received_at).await?);
+    }
+    tx.commit().await?;
+    Ok(stored)
 }

@@ -6,6 +6,13 @@
 //! once. An enum of two typed pools would duplicate every repository function for the few
 //! places that differ; those few ask [`Pool::backend`] instead (the inbox claim uses
 //! `FOR UPDATE SKIP LOCKED` on Postgres). Each backend has its own migrations directory.
+//!
+//! SQLite lets one connection write at a time; a second one waiting for the lock sleeps in
+//! SQLite's busy handler, in steps of up to 100 ms, which is what a webhook storm's p99 was
+//! made of. So the hot writers of one process take turns in Rust first ([`Pool::write_turn`]):
+//! intake's group commit ([`inbox::Writer`]), the inbox worker, and the two places that apply
+//! Points' answers. The busy handler is then left to other processes on the same file and to
+//! the occasional single-statement write.
 
 pub mod idempotency;
 pub mod inbox;
@@ -16,6 +23,7 @@ pub mod stats;
 pub mod transitions;
 
 use std::ops::Deref;
+use std::sync::Arc;
 
 use anyhow::Context;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
@@ -34,6 +42,14 @@ pub enum Backend {
 pub struct Pool {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite only: whose turn it is to write, in this process (see [`Pool::write_turn`]).
+    writes: Option<Arc<tokio::sync::Mutex<()>>>,
+}
+
+/// Held while writing on SQLite; see [`Pool::write_turn`].
+#[derive(Debug)]
+pub struct WriteTurn {
+    _held: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 /// A transaction on a [`Pool`].
@@ -45,6 +61,20 @@ static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations
 impl Pool {
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Waits for this process's turn to write, first come first served, and holds it until
+    /// dropped: on SQLite, so that writers queue here instead of sleeping in SQLite's busy
+    /// handler; on Postgres at once (rows lock on their own, and other instances write too).
+    /// Take it before the connection (`begin`), never while holding one, so the order is
+    /// always turn → connection.
+    pub async fn write_turn(&self) -> WriteTurn {
+        match &self.writes {
+            Some(writes) => WriteTurn {
+                _held: Some(writes.clone().lock_owned().await),
+            },
+            None => WriteTurn { _held: None },
+        }
     }
 }
 
@@ -103,7 +133,12 @@ pub async fn connect(database_url: &str) -> anyhow::Result<Pool> {
         .run(&pool)
         .await
         .context("applying database migrations")?;
-    Ok(Pool { pool, backend })
+    let writes = (backend == Backend::Sqlite).then(|| Arc::new(tokio::sync::Mutex::new(())));
+    Ok(Pool {
+        pool,
+        backend,
+        writes,
+    })
 }
 
 /// Adds `mode=rwc` to a SQLite URL that names no mode, so the file is created on first start.

@@ -44,6 +44,8 @@ pub struct AppState {
     /// For the return page's lookups: one short attempt, since the page polls again anyway.
     pub lookup: PointsClient,
     pub config: Arc<Config>,
+    /// Intake's group commit into the inbox (see [`crate::db::inbox::Writer`]).
+    pub inbox_writer: crate::db::inbox::Writer,
     /// Wakes the inbox worker after a new delivery is stored.
     pub inbox_notify: Arc<Notify>,
     /// Wakes the earning sender after an earning is enqueued (see [`crate::earning`]).
@@ -86,6 +88,7 @@ impl AppState {
             intake::IntakeSwitch::disabled()
         };
         Ok(AppState {
+            inbox_writer: crate::db::inbox::Writer::spawn(db.clone()),
             db,
             points,
             lookup,

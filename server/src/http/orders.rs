@@ -143,6 +143,7 @@ async fn check_hint(state: &AppState, order: &Order, hint: &str) -> Result<bool,
         );
         return Ok(false);
     }
+    let _turn = state.db.write_turn().await;
     let mut tx = state.db.begin().await?;
     let note = settle::apply_to_order(
         &mut tx,

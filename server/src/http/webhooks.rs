@@ -151,17 +151,19 @@ async fn receive(
             return Err(error);
         }
     };
-    let stored = inbox::insert(
-        &*state.db,
-        &inbox::NewDelivery {
-            order_uuid: &delivery.key,
-            event: delivery.event.as_str(),
-            order_number: delivery.order_number.as_deref(),
-            body: &delivery.body,
-        },
-        &db::now(),
-    )
-    .await?;
+    // Group commit: returns once the transaction holding this delivery has committed.
+    let stored = state
+        .inbox_writer
+        .insert(
+            &inbox::NewDelivery {
+                order_uuid: &delivery.key,
+                event: delivery.event.as_str(),
+                order_number: delivery.order_number.as_deref(),
+                body: &delivery.body,
+            },
+            &db::now(),
+        )
+        .await?;
     let duplicate = stored == inbox::Stored::Duplicate;
     if !duplicate {
         state.inbox_notify.notify_one();

@@ -143,6 +143,7 @@ async fn apply(
     order: &Order,
     observed: &Observation,
 ) -> Result<settle::Applied, sqlx::Error> {
+    let _turn = state.db.write_turn().await;
     let mut tx = state.db.begin().await?;
     let applied = settle::apply_and_report(
         &mut tx,

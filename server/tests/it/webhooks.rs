@@ -85,6 +85,60 @@ async fn the_same_event_twice_is_stored_once_and_reported_duplicate() {
 }
 
 #[tokio::test]
+async fn deliveries_arriving_together_share_a_commit_and_each_learns_what_it_became() {
+    // Arrange: 150 events, each delivered twice, all at once.
+    let app = spawn_app().await;
+    let writer = &app.state().inbox_writer;
+    let before = writer.commits();
+    let keys: Vec<(String, String)> = (0..150)
+        .map(|i| (new_uuid(), format!("{{\"n\":{i}}}")))
+        .collect();
+    let received_at = server::db::now();
+
+    // Act
+    let received_at = &received_at;
+    let stored = futures::future::join_all(keys.iter().chain(keys.iter()).map(
+        |(uuid, body)| async move {
+            let delivery = server::db::inbox::NewDelivery {
+                order_uuid: uuid,
+                event: "approved",
+                order_number: None,
+                body,
+            };
+            writer.insert(&delivery, received_at).await
+        },
+    ))
+    .await;
+
+    // Assert
+    let stored: Vec<_> = stored.into_iter().map(|s| s.expect("stored")).collect();
+    let new = stored
+        .iter()
+        .filter(|s| **s == server::db::inbox::Stored::New)
+        .count();
+    assert_eq!(
+        (new, stored.len() - new),
+        (150, 150),
+        "one new, one duplicate per event"
+    );
+    assert_eq!(app.inbox_count().await, 150);
+    let commits = writer.commits() - before;
+    assert!(
+        (1..=10).contains(&commits),
+        "300 deliveries at once took {commits} commits"
+    );
+    let kept: i64 = sqlx::query(
+        "SELECT COUNT(*) AS n FROM webhook_inbox WHERE received_at = $1 AND body LIKE '{\"n\":%'",
+    )
+    .bind(received_at)
+    .fetch_one(&app.db)
+    .await
+    .expect("count")
+    .get("n");
+    assert_eq!(kept, 150, "each row keeps its own body and receipt time");
+}
+
+#[tokio::test]
 async fn approved_webhook_confirms_the_order() {
     let app = spawn_app().await;
     let order_number = app.checkout_one_oud().await;
