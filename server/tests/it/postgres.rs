@@ -162,3 +162,58 @@ async fn two_instances_on_one_postgres_apply_a_storm_exactly_once() {
         expected
     );
 }
+
+#[tokio::test]
+async fn a_delivery_postgres_refuses_fails_alone_and_the_rest_of_its_group_is_stored() {
+    // Arrange: Postgres refuses a NUL in text, and one refused row aborts its whole
+    // transaction, so a group holding one fails as a group.
+    let Some(database) = FreshDatabase::create().await else {
+        return;
+    };
+    let app = spawn_on(&database).await;
+    let writer = &app.state().inbox_writer;
+    let uuids: Vec<String> = (0..20).map(|_| new_uuid()).collect();
+    let now = server::db::now();
+
+    // Act: 20 deliveries at once, the 8th with a body Postgres cannot store.
+    let stored = futures::future::join_all(uuids.iter().enumerate().map(|(i, uuid)| {
+        let now = &now;
+        async move {
+            let body = if i == 7 {
+                "{\"n\":\"\0\"}".to_owned()
+            } else {
+                format!("{{\"n\":{i}}}")
+            };
+            let delivery = server::db::inbox::NewDelivery {
+                order_uuid: uuid,
+                event: "approved",
+                order_number: None,
+                body: &body,
+            };
+            writer.insert(&delivery, now).await
+        }
+    }))
+    .await;
+
+    // Assert: only that one failed (its sender gets a 5xx and retries), the others are stored.
+    let failed: Vec<usize> = stored
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| s.is_err().then_some(i))
+        .collect();
+    assert_eq!(failed, [7]);
+    assert!(
+        stored
+            .iter()
+            .flatten()
+            .all(|s| *s == server::db::inbox::Stored::New)
+    );
+    assert_eq!(app.inbox_count().await, 19);
+    let bad: i64 = sqlx::query("SELECT COUNT(*) AS n FROM webhook_inbox WHERE order_uuid = $1")
+        .bind(&uuids[7])
+        .fetch_one(&app.db)
+        .await
+        .expect("count")
+        .get("n");
+    assert_eq!(bad, 0);
+}
