@@ -116,11 +116,19 @@
     var st = bundles[b], f = FILES[b];
     if (!st.loading) {
       // Always this script's directory: widgetUrl is validated by the wasm, never fetched.
-      st.loading = (base ? addScript(base + f.js, f.jsIntegrity).then(function () {
-        var mod = glue(b), init = { credentials: 'omit' };
-        if (!mod) throw new Error(f.js + ' defined no module');
+      // The wasm is fetched while the glue loads, not after it: one round trip less.
+      var wasm = null;
+      if (base) {
+        var init = { credentials: 'omit' };
         if (f.wasmIntegrity) init.integrity = f.wasmIntegrity;
-        return mod({ module_or_path: w.fetch(base + f.wasm, init) }).then(function () {
+        wasm = w.fetch(base + f.wasm, init);
+        // Its failure is reported through the glue's init below; not as an unhandled rejection.
+        wasm.then(null, function () {});
+      }
+      st.loading = (base ? addScript(base + f.js, f.jsIntegrity).then(function () {
+        var mod = glue(b);
+        if (!mod) throw new Error(f.js + ' defined no module');
+        return mod({ module_or_path: wasm }).then(function () {
           mod.configure(src);
           st.mod = mod;
         });
