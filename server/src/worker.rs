@@ -1,7 +1,8 @@
 //! The inbox worker: applies stored webhook deliveries to orders, oldest first.
 //!
-//! Intake only stores (see [`crate::http::webhooks`]); this loop does the work, each delivery in
-//! its own transaction. It wakes when intake notifies it and also polls every second, so a row
+//! Intake only stores (see [`crate::http::webhooks`]); this loop does the work: up to
+//! [`APPLY_GROUP`] due rows in one transaction (one sync to disk), each row in a savepoint of its
+//! own, so a row that fails is rolled back alone and retried while the others commit. It wakes when intake notifies it and also polls every second, so a row
 //! stored just before a crash is applied after the restart. A failed row is retried with
 //! back-off; nothing is dropped. Every row keeps what happened to it: `attempts`, and in
 //! `last_error` the failure (while retrying) or why it changed nothing (once processed).
@@ -26,6 +27,8 @@ use crate::settle;
 /// How often the worker looks for due rows without being woken.
 pub const POLL_INTERVAL: Duration = Duration::from_secs(1);
 const BATCH: i64 = 50;
+/// Rows applied in one transaction at most.
+pub const APPLY_GROUP: usize = 25;
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
 
 /// The running worker; [`WorkerHandle::stop`] lets it finish the row in hand and exit.
@@ -124,10 +127,9 @@ pub async fn drain(pool: &Pool) -> anyhow::Result<usize> {
         };
         after = last.id;
         seen += rows.len();
-        for row in rows {
-            if let Err(e) = process(pool, &row).await {
+        for group in rows.chunks(APPLY_GROUP) {
+            for (row, error) in process_group(pool, group).await {
                 let retry_in = backoff(row.attempts);
-                let error = format!("{e:#}");
                 tracing::warn!(inbox_id = row.id, event = %row.event, error, ?retry_in, "inbox row failed, will retry");
                 let _turn = pool.write_turn().await;
                 inbox::mark_failed(&**pool, row.id, &error, retry_in)
@@ -138,24 +140,67 @@ pub async fn drain(pool: &Pool) -> anyhow::Result<usize> {
     }
 }
 
-/// Applies one row in one transaction: the order update and `processed_at` commit together.
-async fn process(pool: &Pool, row: &inbox::Pending) -> anyhow::Result<()> {
+/// Applies `rows` in one transaction, each in its own savepoint: a row's order update and its
+/// `processed_at` commit together, and a row that fails is rolled back to its savepoint
+/// without touching the others. Returns the rows that failed, with why (all of them when the
+/// transaction itself fails).
+async fn process_group<'r>(
+    pool: &Pool,
+    rows: &'r [inbox::Pending],
+) -> Vec<(&'r inbox::Pending, String)> {
+    let all_failed = |why: String| -> Vec<(&'r inbox::Pending, String)> {
+        rows.iter().map(|r| (r, why.clone())).collect()
+    };
     let _turn = pool.write_turn().await;
-    let mut tx = pool.begin().await.context("beginning a transaction")?;
-    if !inbox::claim(&mut *tx, pool.backend(), row.id)
+    let mut tx = match pool.begin().await {
+        Ok(tx) => tx,
+        Err(e) => return all_failed(format!("beginning a transaction: {e}")),
+    };
+    let mut failed = Vec::new();
+    for row in rows {
+        let mut savepoint = match sqlx::Connection::begin(&mut *tx).await {
+            Ok(savepoint) => savepoint,
+            Err(e) => return all_failed(format!("starting a savepoint: {e}")),
+        };
+        match process(&mut savepoint, pool.backend(), row).await {
+            Ok(()) => {
+                if let Err(e) = savepoint.commit().await {
+                    return all_failed(format!("releasing a savepoint: {e}"));
+                }
+            }
+            Err(e) => {
+                if let Err(e) = savepoint.rollback().await {
+                    return all_failed(format!("rolling back to a savepoint: {e}"));
+                }
+                failed.push((row, format!("{e:#}")));
+            }
+        }
+    }
+    if let Err(e) = tx.commit().await {
+        return all_failed(format!("committing: {e}"));
+    }
+    failed
+}
+
+/// Claims one row, applies it and marks it processed, on `conn` (a savepoint of the group).
+async fn process(
+    conn: &mut sqlx::AnyConnection,
+    backend: db::Backend,
+    row: &inbox::Pending,
+) -> anyhow::Result<()> {
+    if !inbox::claim(&mut *conn, backend, row.id)
         .await
         .context("claiming the row")?
     {
         return Ok(());
     }
-    let note = apply_row(&mut tx, row).await?;
+    let note = apply_row(conn, row).await?;
     if let Some(note) = &note {
         tracing::info!(inbox_id = row.id, event = %row.event, note, "webhook had no effect");
     }
-    inbox::mark_processed(&mut *tx, row.id, note.as_deref(), &db::now())
+    inbox::mark_processed(&mut *conn, row.id, note.as_deref(), &db::now())
         .await
         .context("marking the row processed")?;
-    tx.commit().await.context("committing")?;
     Ok(())
 }
 

@@ -139,6 +139,104 @@ async fn deliveries_arriving_together_share_a_commit_and_each_learns_what_it_bec
 }
 
 #[tokio::test]
+async fn a_row_that_fails_is_rolled_back_alone_while_its_group_commits_and_is_retried() {
+    // Arrange: five orders; the database refuses to update the third (a trigger, SQLite's
+    // way of injecting a failure into the very statement apply() runs).
+    let app = spawn_app().await;
+    if !app.database_url.starts_with("sqlite:") {
+        println!("skipping: the injected failure is a SQLite trigger");
+        return;
+    }
+    let mut numbers = Vec::new();
+    for _ in 0..5 {
+        numbers.push(app.checkout_one_oud().await);
+    }
+    sqlx::query(&format!(
+        "CREATE TRIGGER refuse_third BEFORE UPDATE ON orders WHEN NEW.order_number = '{}'
+         BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
+        numbers[2]
+    ))
+    .execute(&app.db)
+    .await
+    .expect("trigger");
+    let events: Vec<(String, String)> = numbers
+        .iter()
+        .map(|n| {
+            let uuid = new_uuid();
+            let body = order_event("approved", n, &uuid, "approved").to_string();
+            (uuid, body)
+        })
+        .collect();
+
+    // Act: the five approvals stored in one commit, so the worker finds them together.
+    let writer = &app.state().inbox_writer;
+    let now = server::db::now();
+    let stored =
+        futures::future::join_all(events.iter().zip(&numbers).map(|((uuid, body), number)| {
+            let now = &now;
+            async move {
+                let delivery = server::db::inbox::NewDelivery {
+                    order_uuid: uuid,
+                    event: "approved",
+                    order_number: Some(number),
+                    body,
+                };
+                writer.insert(&delivery, now).await
+            }
+        }))
+        .await;
+    assert!(stored.iter().all(Result::is_ok));
+    app.state().inbox_notify.notify_one();
+
+    // Assert: the other four applied; the third is unapplied, its failure recorded.
+    for (i, number) in numbers.iter().enumerate() {
+        if i != 2 {
+            eventually("the order to be confirmed", || async {
+                (app.order_state(number).await == "confirmed").then_some(())
+            })
+            .await;
+        }
+    }
+    let failure = eventually("the third row's failure to be recorded", || async {
+        let row = sqlx::query(
+            "SELECT processed_at, last_error, attempts FROM webhook_inbox WHERE order_number = $1",
+        )
+        .bind(&numbers[2])
+        .fetch_one(&app.db)
+        .await
+        .expect("row");
+        let error: Option<String> = row.get("last_error");
+        error.map(|e| {
+            (
+                row.get::<Option<String>, _>("processed_at"),
+                e,
+                row.get::<i64, _>("attempts"),
+            )
+        })
+    })
+    .await;
+    assert_eq!(failure.0, None, "not processed");
+    assert!(failure.1.contains("injected failure"), "{}", failure.1);
+    assert_eq!(
+        failure.2, 1,
+        "one attempt counted, not the rolled-back claim too"
+    );
+    assert_eq!(app.order_state(&numbers[2]).await, "pending");
+    assert_eq!(app.count("order_transitions").await, 4);
+
+    // And once the database accepts it again, the retry applies it, once.
+    sqlx::query("DROP TRIGGER refuse_third")
+        .execute(&app.db)
+        .await
+        .expect("drop trigger");
+    eventually("the retry to confirm the third order", || async {
+        (app.order_state(&numbers[2]).await == "confirmed").then_some(())
+    })
+    .await;
+    assert_eq!(app.count("order_transitions").await, 5);
+}
+
+#[tokio::test]
 async fn approved_webhook_confirms_the_order() {
     let app = spawn_app().await;
     let order_number = app.checkout_one_oud().await;
