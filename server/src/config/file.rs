@@ -36,6 +36,8 @@ pub(super) struct FileConfig {
     reconcile_interval: Option<String>,
     reconcile_recent_window: Option<String>,
     reconcile_concurrency: Option<u32>,
+    reconcile_backoff: Option<String>,
+    reconcile_max_backoff: Option<String>,
 }
 
 /// Secrets that may be given directly or as a file; a layer that sets either form replaces
@@ -123,6 +125,8 @@ pub fn layered(
                 "POINTS_RECONCILE_CONCURRENCY",
                 parsed.reconcile_concurrency.map(|n| n.to_string()),
             ),
+            ("POINTS_RECONCILE_BACKOFF", parsed.reconcile_backoff),
+            ("POINTS_RECONCILE_MAX_BACKOFF", parsed.reconcile_max_backoff),
         ];
         file.extend(
             entries

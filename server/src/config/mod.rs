@@ -188,6 +188,8 @@ impl Config {
     /// | `POINTS_RECONCILE_INTERVAL` | no, `24h` | least time between two reconciliations |
     /// | `POINTS_RECONCILE_RECENT_WINDOW` | no, `7d` | settled orders changed within it are checked |
     /// | `POINTS_RECONCILE_CONCURRENCY` | no, `4` | order reads in flight during a run (1–16) |
+    /// | `POINTS_RECONCILE_BACKOFF` | no, `250ms` | first pause after a 429 (a `Retry-After` wins) |
+    /// | `POINTS_RECONCILE_MAX_BACKOFF` | no, `10s` | longest pause after 429s |
     /// | `POINTS_CONFIG` | no | a TOML file under the environment |
     ///
     /// Every variable but `POINTS_CONFIG` may also be set in that TOML file under its lower-case

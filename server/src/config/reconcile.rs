@@ -54,8 +54,9 @@ impl Default for ReconcileConfig {
 
 impl ReconcileConfig {
     /// Reads `POINTS_RECONCILE_ENABLED`, `POINTS_RECONCILE_INTERVAL`,
-    /// `POINTS_RECONCILE_RECENT_WINDOW` ("90s", "15m", "24h", "7d") and
-    /// `POINTS_RECONCILE_CONCURRENCY`, each defaulting.
+    /// `POINTS_RECONCILE_RECENT_WINDOW` ("90s", "15m", "24h", "7d"),
+    /// `POINTS_RECONCILE_CONCURRENCY`, `POINTS_RECONCILE_BACKOFF` and
+    /// `POINTS_RECONCILE_MAX_BACKOFF` ("250ms", "10s"), each defaulting.
     pub(super) fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
         let defaults = ReconcileConfig::default();
         let duration = |name: &str, default: Duration| -> anyhow::Result<Duration> {
@@ -81,7 +82,8 @@ impl ReconcileConfig {
             interval: duration("POINTS_RECONCILE_INTERVAL", defaults.interval)?,
             recent_window: duration("POINTS_RECONCILE_RECENT_WINDOW", defaults.recent_window)?,
             concurrency,
-            ..defaults
+            backoff: duration("POINTS_RECONCILE_BACKOFF", defaults.backoff)?,
+            max_backoff: duration("POINTS_RECONCILE_MAX_BACKOFF", defaults.max_backoff)?,
         })
     }
 
@@ -97,7 +99,8 @@ impl ReconcileConfig {
         );
         ensure!(
             self.backoff > Duration::ZERO && self.backoff <= self.max_backoff,
-            "the reconciliation back-off must be positive and at most its maximum"
+            "the reconciliation back-off (POINTS_RECONCILE_BACKOFF) must be positive and at most \
+             POINTS_RECONCILE_MAX_BACKOFF"
         );
         Ok(())
     }
@@ -135,8 +138,12 @@ mod tests {
             ("POINTS_RECONCILE_INTERVAL", "6h"),
             ("POINTS_RECONCILE_RECENT_WINDOW", "3d"),
             ("POINTS_RECONCILE_CONCURRENCY", "1"),
+            ("POINTS_RECONCILE_BACKOFF", "50ms"),
+            ("POINTS_RECONCILE_MAX_BACKOFF", "2s"),
         ])
         .expect("valid");
+        assert_eq!(config.backoff, Duration::from_millis(50));
+        assert_eq!(config.max_backoff, Duration::from_secs(2));
         assert!(!config.enabled);
         assert_eq!(config.interval, Duration::from_secs(6 * 3600));
         assert_eq!(config.recent_window, Duration::from_secs(3 * 86_400));
@@ -151,6 +158,9 @@ mod tests {
             ("POINTS_RECONCILE_INTERVAL", "nightly"),
             ("POINTS_RECONCILE_RECENT_WINDOW", "7"),
             ("POINTS_RECONCILE_CONCURRENCY", "0"),
+            ("POINTS_RECONCILE_BACKOFF", "0ms"),
+            ("POINTS_RECONCILE_BACKOFF", "1m"),
+            ("POINTS_RECONCILE_MAX_BACKOFF", "fast"),
             ("POINTS_RECONCILE_CONCURRENCY", "17"),
             ("POINTS_RECONCILE_CONCURRENCY", "four"),
         ] {
@@ -214,6 +224,14 @@ mod tests {
         assert_eq!(
             documented("reconcile_concurrency"),
             defaults.concurrency.to_string()
+        );
+        assert_eq!(
+            parse_duration(&documented("reconcile_backoff")).ok(),
+            Some(defaults.backoff)
+        );
+        assert_eq!(
+            parse_duration(&documented("reconcile_max_backoff")).ok(),
+            Some(defaults.max_backoff)
         );
     }
 }

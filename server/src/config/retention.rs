@@ -63,26 +63,27 @@ impl Retention {
     }
 }
 
-/// `"<whole number><s|m|h|d>"`.
+/// `"<whole number><ms|s|m|h|d>"`.
 pub fn parse_duration(text: &str) -> anyhow::Result<Duration> {
     let text = text.trim();
     let split = text
         .find(|c: char| !c.is_ascii_digit())
-        .context("needs a unit: s, m, h or d")?;
+        .context("needs a unit: ms, s, m, h or d")?;
     let (number, unit) = text.split_at(split);
     let number: u64 = number
         .parse()
         .context("must start with a whole number, as in \"24h\"")?;
-    let seconds = match unit.trim() {
-        "s" => 1,
-        "m" => 60,
-        "h" => 60 * 60,
-        "d" => 24 * 60 * 60,
-        other => anyhow::bail!("unknown unit {other:?}: use s, m, h or d"),
+    let millis = match unit.trim() {
+        "ms" => 1,
+        "s" => 1_000,
+        "m" => 60_000,
+        "h" => 60 * 60_000,
+        "d" => 24 * 60 * 60_000,
+        other => anyhow::bail!("unknown unit {other:?}: use ms, s, m, h or d"),
     };
     number
-        .checked_mul(seconds)
-        .map(Duration::from_secs)
+        .checked_mul(millis)
+        .map(Duration::from_millis)
         .context("is too long")
 }
 
@@ -110,6 +111,15 @@ mod tests {
         check("-1d", None);
         check("2w", None);
         check("99999999999999999999d", None);
+        assert_eq!(
+            parse_duration("250ms").expect("millis"),
+            Duration::from_millis(250)
+        );
+        assert_eq!(
+            parse_duration("2s").expect("secs"),
+            Duration::from_millis(2_000)
+        );
+        check("5mss", None);
     }
 
     #[test]
