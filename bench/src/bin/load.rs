@@ -325,9 +325,7 @@ async fn reconcile(
     }
     sqlx::any::install_default_drivers();
     let pool = AnyPoolOptions::new().max_connections(1).connect(db).await?;
-    let now = time::OffsetDateTime::now_utc().format(time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
-    ))?;
+    let now = time::OffsetDateTime::now_utc().format(STAMP)?;
     let mut tx = pool.begin().await?;
     for chunk in seeded.chunks(200) {
         let mut sql = String::from(
@@ -412,12 +410,14 @@ async fn reconcile(
     }))
 }
 
+/// How the server stores timestamps (`server::db::timestamp`).
+const STAMP: &[time::format_description::FormatItem<'static>] = time::macros::format_description!(
+    "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+);
+
 /// Milliseconds since the epoch of a stored `2026-12-01T10:05:12.123Z`.
 fn millis(stamp: &str) -> Option<i64> {
-    let format = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
-    );
-    let at = time::PrimitiveDateTime::parse(stamp, format)
+    let at = time::PrimitiveDateTime::parse(stamp, STAMP)
         .ok()?
         .assume_utc();
     i64::try_from(at.unix_timestamp_nanos() / 1_000_000).ok()
