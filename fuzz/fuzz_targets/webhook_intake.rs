@@ -5,7 +5,7 @@
 
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use libfuzzer_sys::fuzz_target;
-use server::http::webhooks::{EVENT_HEADER, parse};
+use server::inbox::delivery::{EVENT_HEADER, parse};
 
 fuzz_target!(|data: &[u8]| {
     // The first line, if any, is the `X-Webhook-Event` header; the rest is the body.

@@ -7,24 +7,33 @@
 //! Storage is SQLite by default and Postgres when `database_url` is `postgres://…` (see [`db`]);
 //! several server instances may share one Postgres database. The return page may pass Points'
 //! `uuid` as a hint (`GET /api/orders/{order_number}?uuid=…`), which the server verifies with
-//! Points before applying (see [`http::orders`]).
+//! Points before applying (see [`lookup`]).
 //!
 //! Use it as a library ([`App::start`], [`App::router`], [`serve`]) or through the
 //! `points-server` binary. The contract with Points is `shared/points/API.md`.
 
+// The core: state, errors, views and the use cases. None of it imports an adapter.
+pub mod actions;
+pub mod apply;
 pub mod catalog;
-pub mod cli;
 pub mod config;
 pub mod db;
 pub mod earning;
-pub mod http;
+pub mod error;
+pub mod inbox;
 pub mod lifecycle;
-pub mod ops;
+pub mod lookup;
 pub mod order_number;
 pub mod reconcile;
-pub mod settle;
+pub mod state;
+pub mod support;
 pub mod telemetry;
-pub mod worker;
+pub mod views;
+
+// The two adapters on top: HTTP and the `points-server` subcommands. Side by side, neither
+// imports the other, and nothing above imports them (`cargo xtask layers` checks it).
+pub mod commands;
+pub mod http;
 
 use std::future::Future;
 use std::time::Duration;
@@ -34,7 +43,8 @@ use tokio::net::TcpListener;
 
 pub use catalog::Catalog;
 pub use config::Config;
-pub use http::AppState;
+pub use error::ApiError;
+pub use state::AppState;
 
 /// Per attempt on a Points call. With [`POINTS_RETRIES`] it stays inside the request timeout.
 pub const POINTS_TIMEOUT: Duration = Duration::from_secs(8);
@@ -50,7 +60,7 @@ pub const LOOKUP_TIMEOUT: Duration = Duration::from_secs(3);
 #[derive(Debug)]
 pub struct App {
     state: AppState,
-    worker: worker::WorkerHandle,
+    worker: inbox::worker::WorkerHandle,
     /// Sends the earning outbox to Points, one row at a time.
     earning: earning::SenderHandle,
     /// Runs reconciliation with Points on its schedule.
@@ -62,7 +72,7 @@ impl App {
     /// earning sender and the scheduled reconciliation.
     pub async fn start(config: Config) -> anyhow::Result<App> {
         let state = AppState::connect(config).await?;
-        let worker = worker::spawn(
+        let worker = inbox::worker::spawn(
             state.db.clone(),
             state.inbox_notify.clone(),
             state.config.retention,

@@ -3,7 +3,7 @@
 //! With no command (or `serve`) it serves `POST /api/checkout`, `GET /api/orders/{order_number}`,
 //! `POST /webhooks/points`, `GET /healthz`, `GET /metrics`, `GET /openapi.json` and, with
 //! `POINTS_ADMIN_TOKEN` set, `/admin/…`; it applies stored webhooks in a background worker.
-//! Other commands (`points-server --help`) run one operation and exit; see [`server::cli`].
+//! Other commands (`points-server --help`) run one operation and exit; see [`server::commands`].
 //! Configuration comes from defaults, an optional TOML file (`POINTS_CONFIG`, see
 //! `server/config.default.toml`) and the environment (see `server::Config::from_env`); logs
 //! are JSON (stdout when serving, stderr for other commands; `RUST_LOG` filters them), with
@@ -20,7 +20,7 @@
 
 use anyhow::Context;
 use clap::Parser;
-use server::cli::{Cli, Command};
+use server::commands::{Cli, Command};
 use server::telemetry;
 use tracing_subscriber::util::SubscriberInitExt;
 
@@ -46,14 +46,14 @@ async fn main() -> anyhow::Result<()> {
         None | Some(Command::Serve) => serve(config).await,
         Some(Command::Orders(command)) => {
             let state = server::AppState::connect(config).await?;
-            let done = server::cli::orders::run(&state, command, &mut std::io::stdout()).await;
+            let done = server::commands::orders::run(&state, command, &mut std::io::stdout()).await;
             state.db.close().await;
             // The reason is the error's text; a Points failure's cause is in the log line.
             done.map_err(|e| anyhow::anyhow!("{e}"))
         }
         Some(Command::Earn(args)) => {
             let state = server::AppState::connect(config).await?;
-            server::cli::earn::run(&state, *args, &mut std::io::stdout()).await
+            server::commands::earn::run(&state, *args, &mut std::io::stdout()).await
         }
         Some(Command::Reconcile(args)) => reconcile(config, &args).await,
     }
@@ -79,7 +79,7 @@ async fn serve(config: server::Config) -> anyhow::Result<()> {
 /// `points-server reconcile`: one run, stopped after its current batch by Ctrl-C or SIGTERM.
 async fn reconcile(
     config: server::Config,
-    args: &server::cli::reconcile::ReconcileArgs,
+    args: &server::commands::reconcile::ReconcileArgs,
 ) -> anyhow::Result<()> {
     let state = server::AppState::connect(config).await?;
     let control = state.reconcile.clone();
@@ -87,7 +87,8 @@ async fn reconcile(
         server::shutdown_signal().await;
         control.stop().await;
     });
-    let result = server::cli::reconcile::run(&state, args, &mut std::io::stdout().lock()).await;
+    let result =
+        server::commands::reconcile::run(&state, args, &mut std::io::stdout().lock()).await;
     stop.abort();
     state.db.close().await;
     result.map(drop)

@@ -15,11 +15,8 @@
 //! the occasional single-statement write.
 
 pub mod idempotency;
-pub mod inbox;
 pub mod orders;
-pub mod rejected;
 pub mod search;
-pub mod stats;
 pub mod transitions;
 
 use std::ops::Deref;

@@ -25,9 +25,9 @@ use tokio::task::JoinHandle;
 
 use super::outbox::{self, OutboxRow, State};
 use super::request::EarningRequest;
+use crate::AppState;
 use crate::config::EarningConfig;
 use crate::db::Pool;
-use crate::http::AppState;
 use crate::telemetry::Metrics;
 use crate::telemetry::metrics::status_label;
 

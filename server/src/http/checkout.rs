@@ -19,12 +19,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use super::error::FieldErrors;
 use super::idempotency::{self as key, Held};
-use super::{ApiError, AppState};
 use crate::catalog::{Catalog, Lang};
 use crate::db::{self, idempotency, orders};
+use crate::error::FieldErrors;
 use crate::order_number;
+use crate::{ApiError, AppState};
 
 /// The most of one product in a cart.
 pub const MAX_QUANTITY: i64 = 99;

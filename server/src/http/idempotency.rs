@@ -9,8 +9,8 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::checkout::CheckoutCreated;
-use super::{ApiError, AppState};
 use crate::db::{self, idempotency};
+use crate::{ApiError, AppState};
 
 /// The header that makes a checkout safe to retry.
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";

@@ -4,13 +4,10 @@
 //! is read and before its secret is checked, so nothing is stored and Points retries later
 //! (API.md §6.2: 5xx is a temporary failure). Use it to stop intake during an incident (a
 //! leaked webhook secret, a database migration) without losing an event: Points' retries, or
-//! a replay from its dashboard, deliver them once it is back on. The switch is per process;
-//! `docs/runbook.md` says how to flip it on every instance.
+//! a replay from its dashboard, deliver them once it is back on. The switch itself is the
+//! core's ([`crate::inbox::switch`]).
 //!
 //! Every answer the intake gives is counted in `pointskit_webhook_deliveries_total`.
-
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::Json;
 use axum::extract::{Request, State};
@@ -19,83 +16,12 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::AppState;
-use crate::db;
+use crate::AppState;
 use crate::telemetry::metrics::{RejectReason, WebhookOutcome};
 
 /// What a disabled intake suggests in `Retry-After`, in seconds. Points keeps its own retry
 /// schedule; this is a hint for anyone else (a replay script, a relay).
 pub const DISABLED_RETRY_AFTER_SECS: u64 = 60;
-
-/// Whether webhook intake accepts deliveries, and since when.
-#[derive(Debug)]
-pub struct IntakeSwitch {
-    enabled: AtomicBool,
-    changed_at: Mutex<Option<String>>,
-}
-
-/// What the switch says now.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct IntakeState {
-    pub webhooks_enabled: bool,
-    /// When it was last flipped at runtime; `null` if it is still as configured.
-    pub changed_at: Option<String>,
-}
-
-impl IntakeSwitch {
-    /// On at start-up.
-    pub fn enabled() -> Self {
-        Self::starting(true)
-    }
-
-    /// Off at start-up (`webhooks_enabled = false`).
-    pub fn disabled() -> Self {
-        Self::starting(false)
-    }
-
-    fn starting(enabled: bool) -> Self {
-        IntakeSwitch {
-            enabled: AtomicBool::new(enabled),
-            changed_at: Mutex::new(None),
-        }
-    }
-
-    pub fn is_enabled(&self) -> bool {
-        self.enabled.load(Ordering::SeqCst)
-    }
-
-    /// Turns intake on; `true` if it was off.
-    pub fn enable(&self) -> bool {
-        self.flip_to(true)
-    }
-
-    /// Turns intake off; `true` if it was on.
-    pub fn disable(&self) -> bool {
-        self.flip_to(false)
-    }
-
-    pub fn state(&self) -> IntakeState {
-        IntakeState {
-            webhooks_enabled: self.is_enabled(),
-            changed_at: self
-                .changed_at
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .clone(),
-        }
-    }
-
-    fn flip_to(&self, enabled: bool) -> bool {
-        let changed = self.enabled.swap(enabled, Ordering::SeqCst) != enabled;
-        if changed {
-            *self
-                .changed_at
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(db::now());
-        }
-        changed
-    }
-}
 
 /// The middleware: 503 while off; otherwise the handler's answer, counted by outcome. The
 /// handler tags a 2xx with its [`WebhookOutcome`] (accepted or duplicate) as a response
@@ -141,19 +67,6 @@ fn classify(status: StatusCode) -> WebhookOutcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_switch_reports_real_changes_only() {
-        let switch = IntakeSwitch::enabled();
-        assert!(!switch.enable(), "already on");
-        assert!(switch.state().changed_at.is_none());
-        assert!(switch.disable());
-        assert!(!switch.is_enabled());
-        assert!(switch.state().changed_at.is_some());
-        assert!(!switch.disable(), "already off");
-        assert!(switch.enable());
-        assert!(IntakeSwitch::disabled().enable());
-    }
 
     #[test]
     fn statuses_map_to_outcomes() {

@@ -9,16 +9,16 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 
-use super::{ApiError, AppState};
-use crate::db::stats;
+use crate::inbox::store as inbox;
 use crate::telemetry::metrics::Sample;
+use crate::{ApiError, AppState};
 
 /// The exposition format's content type.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
 async fn metrics(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
     // A database that cannot answer fails the scrape: `up == 0` is itself the alert.
-    let backlog = stats::inbox_backlog(&*state.db).await?;
+    let backlog = inbox::inbox_backlog(&*state.db).await?;
     let outbox = crate::earning::outbox::backlog(&state.db).await?;
     let sample = Sample {
         webhooks_enabled: state.intake.is_enabled(),

@@ -7,7 +7,7 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 
-use super::AppState;
+use crate::AppState;
 
 /// The document, compiled in so the binary serves exactly what was tested.
 pub const DOCUMENT: &str = include_str!("../../openapi.json");

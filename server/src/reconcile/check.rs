@@ -4,17 +4,16 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use protocol::OrderResource;
 use protocol::client::{ClientError, GetOrder, RetryPolicy};
-use protocol::{OrderResource, OrderType};
 use serde::{Deserialize, Serialize};
 
 use super::Drift;
+use crate::AppState;
+use crate::apply::{self, ReadOutcome};
 use crate::config::ReconcileConfig;
 use crate::db::orders::Order;
 use crate::db::transitions::Source;
-use crate::http::AppState;
-use crate::lifecycle::{self, Observation};
-use crate::settle;
 use crate::telemetry::metrics;
 
 /// 429s one order may meet before it is given up (and reported as an error) for this run.
@@ -81,21 +80,13 @@ pub async fn check(state: &AppState, pacer: &Pacer, order: Order) -> Outcome {
         Err(error) => return Outcome::Error(error.to_string()),
     };
     let theirs = Some(resource.order_status.as_str().to_owned());
-    if let Some(why) = mismatch(&order, &resource) {
-        return Outcome::Drift(drift(DriftKind::Mismatch, theirs, why));
-    }
-    let observed = Observation::from_resource(&resource);
-    // Most orders agree: decide on the row as read, and write (under the row lock, where
-    // `apply` runs again on the current state) only when something would change.
-    let preview = lifecycle::apply(&order.lifecycle, order.total, &observed);
-    if preview.next == order.lifecycle {
-        return match preview.ignored {
-            None => Outcome::Unchanged,
-            Some(why) => Outcome::Drift(drift(DriftKind::Status, theirs, why)),
-        };
-    }
-    match apply(state, &order, &observed).await {
-        Ok(applied) if applied.changed => Outcome::Fixed(Drift {
+    match apply::verified_read(&state.db, &order, &uuid, &resource, Source::Reconciliation).await {
+        Ok(ReadOutcome::Mismatch(why)) => Outcome::Drift(drift(DriftKind::Mismatch, theirs, why)),
+        Ok(ReadOutcome::Unchanged { note: None }) => Outcome::Unchanged,
+        Ok(ReadOutcome::Unchanged { note: Some(why) }) => {
+            Outcome::Drift(drift(DriftKind::Status, theirs, why))
+        }
+        Ok(ReadOutcome::Applied(applied)) => Outcome::Fixed(Drift {
             order_number: order.order_number.to_string(),
             kind: DriftKind::Status,
             local: applied.from.map(|s| s.as_str().to_owned()),
@@ -103,57 +94,8 @@ pub async fn check(state: &AppState, pacer: &Pacer, order: Order) -> Outcome {
             applied: applied.to.map(|s| s.as_str().to_owned()),
             note: applied.note,
         }),
-        // Someone (a webhook) applied it between our read and the lock.
-        Ok(applied) => match applied.note {
-            None => Outcome::Unchanged,
-            Some(why) => Outcome::Drift(drift(DriftKind::Status, theirs, why)),
-        },
         Err(error) => Outcome::Error(format!("database: {error}")),
     }
-}
-
-/// Why Points' answer is not about our order, if it is not.
-fn mismatch(order: &Order, resource: &OrderResource) -> Option<String> {
-    if resource.order_number != order.order_number {
-        return Some(format!(
-            "Points has order number {} for this uuid",
-            resource.order_number
-        ));
-    }
-    if Some(&resource.uuid) != order.lifecycle.points_uuid.as_ref() {
-        return Some(format!(
-            "Points answered for another uuid {}",
-            resource.uuid
-        ));
-    }
-    if resource.order_type != OrderType::Replacing {
-        return Some("Points has an earning order, not a checkout, under this uuid".into());
-    }
-    if resource.total_price != order.total {
-        return Some(format!(
-            "Points total {} differs from ours {}",
-            resource.total_price, order.total
-        ));
-    }
-    None
-}
-
-async fn apply(
-    state: &AppState,
-    order: &Order,
-    observed: &Observation,
-) -> Result<settle::Applied, sqlx::Error> {
-    let _turn = state.db.write_turn().await;
-    let mut tx = state.db.begin().await?;
-    let applied = settle::apply_and_report(
-        &mut tx,
-        order.order_number.as_str(),
-        observed,
-        Source::Reconciliation,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(applied)
 }
 
 /// One `GET`, attempt by attempt: each goes through [`crate::telemetry::Metrics::call`] and

@@ -38,9 +38,9 @@ pub use check::{DriftKind, Outcome};
 pub use runs::{RunStatus, latest};
 pub use schedule::{Control, ScheduleHandle, spawn};
 
+use crate::AppState;
 use crate::config::ReconcileConfig;
 use crate::db;
-use crate::http::AppState;
 
 /// The lease row every run takes.
 pub const LEASE: &str = "reconcile";

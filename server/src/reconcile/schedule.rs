@@ -8,7 +8,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::{RunError, Scope, Started, Trigger, begin};
-use crate::http::AppState;
+use crate::AppState;
 
 /// The stop signal of this process's runs and the background runs it started.
 #[derive(Debug)]

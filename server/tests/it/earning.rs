@@ -565,7 +565,7 @@ async fn two_servers_on_one_postgres_database_send_one_at_a_time() {
 #[tokio::test]
 async fn the_cli_enqueues_and_with_wait_sends_beside_a_running_server_or_alone() {
     use clap::Parser;
-    use server::cli::{Cli, Command};
+    use server::commands::{Cli, Command};
 
     let mut app = spawn_with(None, None).await;
     let config = (*app.server().state().config).clone();
@@ -581,7 +581,7 @@ async fn the_cli_enqueues_and_with_wait_sends_beside_a_running_server_or_alone()
         let state = cli_state.clone();
         async move {
             let mut out = Vec::new();
-            let result = server::cli::earn::run(&state, *earn, &mut out).await;
+            let result = server::commands::earn::run(&state, *earn, &mut out).await;
             (result, String::from_utf8(out).expect("utf-8"))
         }
     };

@@ -318,7 +318,7 @@ async fn metrics_count_points_calls_webhook_outcomes_and_the_inbox_backlog() {
         server::db::timestamp(time::OffsetDateTime::now_utc() - time::Duration::minutes(10));
     let later = server::db::after_now(std::time::Duration::from_secs(3600));
     sqlx::query(
-        "INSERT INTO webhook_inbox (order_uuid, event, body, received_at, available_at)
+        "INSERT INTO webhook_inbox (dedupe_key, event, body, received_at, available_at)
          VALUES ($1, 'approved', '{}', $2, $3)",
     )
     .bind(uuid::Uuid::new_v4().to_string())

@@ -6,8 +6,8 @@
 
 use clap::Parser;
 use serde_json::{Value, json};
-use server::cli::{Cli, Command};
-use server::http::ApiError;
+use server::ApiError;
+use server::commands::{Cli, Command};
 
 use crate::helpers::{eventually, new_uuid};
 use crate::stack::{OpsStack, StackOptions, spawn_stack};
@@ -120,7 +120,7 @@ async fn cli(stack: &OpsStack, args: &[&str]) -> Result<String, ApiError> {
         panic!("not an orders command: {args:?}");
     };
     let mut out = Vec::new();
-    server::cli::orders::run(stack.state(), command, &mut out).await?;
+    server::commands::orders::run(stack.state(), command, &mut out).await?;
     Ok(String::from_utf8(out).expect("UTF-8 output"))
 }
 

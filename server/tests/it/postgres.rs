@@ -184,8 +184,8 @@ async fn a_delivery_postgres_refuses_fails_alone_and_the_rest_of_its_group_is_st
             } else {
                 format!("{{\"n\":{i}}}")
             };
-            let delivery = server::db::inbox::NewDelivery {
-                order_uuid: uuid,
+            let delivery = server::inbox::NewDelivery {
+                dedupe_key: uuid,
                 event: "approved",
                 order_number: None,
                 body: &body,
@@ -206,10 +206,10 @@ async fn a_delivery_postgres_refuses_fails_alone_and_the_rest_of_its_group_is_st
         stored
             .iter()
             .flatten()
-            .all(|s| *s == server::db::inbox::Stored::New)
+            .all(|s| *s == server::inbox::Stored::New)
     );
     assert_eq!(app.inbox_count().await, 19);
-    let bad: i64 = sqlx::query("SELECT COUNT(*) AS n FROM webhook_inbox WHERE order_uuid = $1")
+    let bad: i64 = sqlx::query("SELECT COUNT(*) AS n FROM webhook_inbox WHERE dedupe_key = $1")
         .bind(&uuids[7])
         .fetch_one(&app.db)
         .await

@@ -673,17 +673,18 @@ async fn the_cli_prints_the_report_and_fails_when_an_order_could_not_be_checked(
 
     // Act
     let mut text = Vec::new();
-    let printed = server::cli::reconcile::run(app.state(), &Default::default(), &mut text).await;
+    let printed =
+        server::commands::reconcile::run(app.state(), &Default::default(), &mut text).await;
     let other = pending_with_uuid(&app).await;
     // Both orders in scope now fail all four attempts, however the reads interleave.
     fail_reads(&app, 500, 8, None).await;
     let mut json_out = Vec::new();
-    let args = server::cli::reconcile::ReconcileArgs {
+    let args = server::commands::reconcile::ReconcileArgs {
         json: true,
         since: Some("1d".into()),
         all: false,
     };
-    let failed = server::cli::reconcile::run(app.state(), &args, &mut json_out).await;
+    let failed = server::commands::reconcile::run(app.state(), &args, &mut json_out).await;
 
     // Assert
     let text = String::from_utf8(text).expect("utf-8");

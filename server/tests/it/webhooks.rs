@@ -56,7 +56,7 @@ async fn a_valid_delivery_is_stored_before_the_200() {
         .fetch_one(&app.db)
         .await
         .expect("the delivery is in the inbox once the 200 is out");
-    assert_eq!(row.get::<String, _>("order_uuid"), uuid);
+    assert_eq!(row.get::<String, _>("dedupe_key"), uuid);
     assert_eq!(row.get::<String, _>("event"), "approved");
     assert_eq!(
         row.get::<Option<String>, _>("order_number"),
@@ -99,8 +99,8 @@ async fn deliveries_arriving_together_share_a_commit_and_each_learns_what_it_bec
     let received_at = &received_at;
     let stored = futures::future::join_all(keys.iter().chain(keys.iter()).map(
         |(uuid, body)| async move {
-            let delivery = server::db::inbox::NewDelivery {
-                order_uuid: uuid,
+            let delivery = server::inbox::NewDelivery {
+                dedupe_key: uuid,
                 event: "approved",
                 order_number: None,
                 body,
@@ -114,7 +114,7 @@ async fn deliveries_arriving_together_share_a_commit_and_each_learns_what_it_bec
     let stored: Vec<_> = stored.into_iter().map(|s| s.expect("stored")).collect();
     let new = stored
         .iter()
-        .filter(|s| **s == server::db::inbox::Stored::New)
+        .filter(|s| **s == server::inbox::Stored::New)
         .count();
     assert_eq!(
         (new, stored.len() - new),
@@ -175,8 +175,8 @@ async fn a_row_that_fails_is_rolled_back_alone_while_its_group_commits_and_is_re
         futures::future::join_all(events.iter().zip(&numbers).map(|((uuid, body), number)| {
             let now = &now;
             async move {
-                let delivery = server::db::inbox::NewDelivery {
-                    order_uuid: uuid,
+                let delivery = server::inbox::NewDelivery {
+                    dedupe_key: uuid,
                     event: "approved",
                     order_number: Some(number),
                     body,
@@ -499,7 +499,7 @@ async fn a_row_stored_without_a_wake_up_is_still_applied() {
     let order_number = app.checkout_one_oud().await;
     let payload = order_event("approved", &order_number, &new_uuid(), "approved");
     sqlx::query(
-        "INSERT INTO webhook_inbox (order_uuid, event, order_number, body, received_at, available_at)
+        "INSERT INTO webhook_inbox (dedupe_key, event, order_number, body, received_at, available_at)
          VALUES ($1, 'approved', $2, $3, '2000-01-01T00:00:00.000Z', '2000-01-01T00:00:00.000Z')",
     )
     .bind(payload["order"]["id"].as_str())
@@ -536,12 +536,12 @@ async fn a_delivery_from_points_confirms_the_order() {
     .await;
     let uuid = app.points.uuid_of(&order_number).await;
     assert_eq!(body["points_uuid"], uuid.as_str());
-    let row = sqlx::query("SELECT event, order_uuid, attempts FROM webhook_inbox")
+    let row = sqlx::query("SELECT event, dedupe_key, attempts FROM webhook_inbox")
         .fetch_one(&app.db)
         .await
         .expect("the delivery is in the inbox");
     assert_eq!(row.get::<String, _>("event"), "approved");
-    assert_eq!(row.get::<String, _>("order_uuid"), uuid);
+    assert_eq!(row.get::<String, _>("dedupe_key"), uuid);
     assert_eq!(row.get::<i64, _>("attempts"), 1);
     assert!(
         app.points.lookups().is_empty(),

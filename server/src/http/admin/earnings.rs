@@ -18,7 +18,7 @@ use serde_json::Value;
 
 use crate::earning::{self, EarningRequest, EarningView, EnqueueError, Enqueued};
 use crate::http::checkout::ApiJson;
-use crate::http::{ApiError, AppState};
+use crate::{ApiError, AppState};
 
 /// The answer of `POST /admin/earnings`.
 #[derive(Debug, Serialize)]
@@ -53,7 +53,7 @@ async fn create(
         })?;
     let view = earning::get(&state.db, queued.id)
         .await?
-        .ok_or(ApiError::NotFound("earning"))?;
+        .ok_or_else(|| ApiError::not_found("earning"))?;
     Ok((
         StatusCode::ACCEPTED,
         Json(Accepted {
@@ -87,21 +87,21 @@ async fn show(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<EarningView>, ApiError> {
-    let id = id.parse().map_err(|_| ApiError::NotFound("earning"))?;
+    let id = id.parse().map_err(|_| ApiError::not_found("earning"))?;
     earning::get(&state.db, id)
         .await?
         .map(Json)
-        .ok_or(ApiError::NotFound("earning"))
+        .ok_or_else(|| ApiError::not_found("earning"))
 }
 
 async fn retry(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<EarningView>, ApiError> {
-    let id = id.parse().map_err(|_| ApiError::NotFound("earning"))?;
+    let id = id.parse().map_err(|_| ApiError::not_found("earning"))?;
     let view = earning::get(&state.db, id)
         .await?
-        .ok_or(ApiError::NotFound("earning"))?;
+        .ok_or_else(|| ApiError::not_found("earning"))?;
     if !earning::requeue(&state.db, id).await? {
         return Err(ApiError::Conflict(format!(
             "earning {id} is {}, only a failed earning can be retried",
@@ -113,7 +113,7 @@ async fn retry(
     earning::get(&state.db, id)
         .await?
         .map(Json)
-        .ok_or(ApiError::NotFound("earning"))
+        .ok_or_else(|| ApiError::not_found("earning"))
 }
 
 pub fn router() -> Router<AppState> {

@@ -25,7 +25,7 @@ use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 
-use super::{ApiError, AppState};
+use crate::{ApiError, AppState};
 
 /// Every admin route, behind the token; no routes when no token is configured.
 pub fn router(state: &AppState) -> Router<AppState> {

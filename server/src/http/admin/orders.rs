@@ -1,5 +1,5 @@
 //! `/admin/orders/{order}/…`: support's operations on one order, by `order_number` or Points
-//! uuid. Each runs the matching [`crate::ops`] function and answers its [`Outcome`]: Points'
+//! uuid. Each runs the matching [`crate::actions`] function and answers its [`Outcome`]: Points'
 //! answer and the local order, which changes only when the event's webhook is applied.
 //!
 //! - `GET /admin/orders/{order}`: the order with its history (local database only)
@@ -20,10 +20,11 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::search::{SupportOrder, with_history};
+use crate::actions::{self, Label, OrderRef, Outcome, RefundRequest, ShippingChange};
 use crate::http::checkout::ApiJson;
-use crate::http::{ApiError, AppState};
-use crate::ops::{self, Label, OrderRef, Outcome, RefundRequest, ShippingChange};
+use crate::support::with_history;
+use crate::views::SupportOrder;
+use crate::{ApiError, AppState};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -89,7 +90,7 @@ async fn show(
     order: Result<Path<String>, PathRejection>,
 ) -> Result<Json<SupportOrder>, ApiError> {
     let reference = reference(order)?;
-    let order = ops::find(&state, &reference).await?;
+    let order = actions::find(&state, &reference).await?;
     Ok(Json(with_history(&state, order).await?))
 }
 
@@ -102,7 +103,7 @@ async fn refund(
     let body: RefundBody = strict(body)?;
     let amount = body.amount.map(Text::into_string);
     let request = RefundRequest::parse(amount.as_deref(), body.reason)?;
-    Ok(Json(ops::refund(&state, &reference, request).await?))
+    Ok(Json(actions::refund(&state, &reference, request).await?))
 }
 
 async fn cancel(
@@ -112,7 +113,9 @@ async fn cancel(
 ) -> Result<Json<Outcome>, ApiError> {
     let reference = reference(order)?;
     let body: CancelBody = strict(body)?;
-    Ok(Json(ops::cancel(&state, &reference, body.reason).await?))
+    Ok(Json(
+        actions::cancel(&state, &reference, body.reason).await?,
+    ))
 }
 
 async fn authorize(
@@ -120,7 +123,7 @@ async fn authorize(
     order: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Outcome>, ApiError> {
     let reference = reference(order)?;
-    Ok(Json(ops::authorize(&state, &reference).await?))
+    Ok(Json(actions::authorize(&state, &reference).await?))
 }
 
 async fn capture(
@@ -128,7 +131,7 @@ async fn capture(
     order: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Outcome>, ApiError> {
     let reference = reference(order)?;
-    Ok(Json(ops::capture(&state, &reference).await?))
+    Ok(Json(actions::capture(&state, &reference).await?))
 }
 
 async fn complete(
@@ -140,9 +143,9 @@ async fn complete(
     let body: CompleteBody = strict(body)?;
     let method = body
         .payment_method
-        .map(|m| ops::parse_payment_method(&m.into_string()))
+        .map(|m| actions::parse_payment_method(&m.into_string()))
         .transpose()?;
-    Ok(Json(ops::complete(&state, &reference, method).await?))
+    Ok(Json(actions::complete(&state, &reference, method).await?))
 }
 
 async fn shipping(
@@ -157,7 +160,7 @@ async fn shipping(
         .map_or_else(Label::default, |l| Label { ar: l.ar, en: l.en });
     let change = ShippingChange::parse(body.status.as_deref(), label)?;
     Ok(Json(
-        ops::update_shipping(&state, &reference, change).await?,
+        actions::update_shipping(&state, &reference, change).await?,
     ))
 }
 

@@ -13,8 +13,8 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
 use crate::config::parse_duration;
-use crate::http::{ApiError, AppState};
 use crate::reconcile::{self, Report, RunError, Scope, Trigger};
+use crate::{ApiError, AppState};
 
 /// The optional body of `POST /admin/reconcile`; empty means the scheduled run's scope.
 #[derive(Debug, Default, Deserialize)]
@@ -73,7 +73,7 @@ async fn latest_run(State(state): State<AppState>) -> Result<Json<Report>, ApiEr
     reconcile::latest(&*state.db)
         .await?
         .map(Json)
-        .ok_or(ApiError::NotFound("reconciliation run"))
+        .ok_or_else(|| ApiError::not_found("reconciliation run"))
 }
 
 /// The scope a request asks for; a bad `since` is a 422 naming it.

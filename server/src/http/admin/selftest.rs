@@ -13,10 +13,10 @@ use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
-use sqlx::Row;
 
-use crate::http::{ApiError, AppState};
+use crate::inbox::{self, store::Trace};
 use crate::telemetry::{RedactionProbe, probe_redaction};
+use crate::{ApiError, AppState};
 
 #[derive(Debug, Serialize)]
 pub struct SelfTest {
@@ -37,15 +37,7 @@ pub struct SecretCheck {
 #[derive(Debug, Serialize)]
 pub struct InboxRows {
     pub order_uuid: String,
-    pub rows: Vec<InboxRow>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct InboxRow {
-    pub event: String,
-    pub received_at: String,
-    pub processed: bool,
-    pub last_error: Option<String>,
+    pub rows: Vec<Trace>,
 }
 
 async fn selftest(State(state): State<AppState>) -> Json<SelfTest> {
@@ -70,25 +62,7 @@ async fn inbox(
             "order_uuid must be 1 to 100 characters".into(),
         ));
     }
-    let rows = sqlx::query(
-        "SELECT event, received_at, processed_at, last_error FROM webhook_inbox
-         WHERE order_uuid = $1 OR order_uuid LIKE $2 ORDER BY id",
-    )
-    .bind(&order_uuid)
-    // Repeatable events (`refunded`, `shipping_status_updated`) are keyed `uuid@timestamp`.
-    .bind(format!("{}@%", order_uuid.replace(['%', '_'], "")))
-    .fetch_all(&*state.db)
-    .await?
-    .into_iter()
-    .map(|row| {
-        Ok(InboxRow {
-            event: row.try_get("event")?,
-            received_at: row.try_get("received_at")?,
-            processed: row.try_get::<Option<String>, _>("processed_at")?.is_some(),
-            last_error: row.try_get("last_error")?,
-        })
-    })
-    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    let rows = inbox::store::traces_for(&*state.db, &order_uuid).await?;
     Ok(Json(InboxRows { order_uuid, rows }))
 }
 

@@ -6,8 +6,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Serialize;
 
-use crate::http::AppState;
-use crate::http::intake::IntakeState;
+use crate::AppState;
+use crate::inbox::switch::IntakeState;
 
 /// The answer of all three routes.
 #[derive(Debug, Serialize)]

@@ -9,8 +9,8 @@ use std::io::Write;
 use anyhow::{Context, bail};
 use clap::Args;
 
+use crate::AppState;
 use crate::config::parse_duration;
-use crate::http::AppState;
 use crate::reconcile::{self, Report, RunError, RunStatus, Scope, Trigger};
 
 #[derive(Debug, Clone, Default, Args)]

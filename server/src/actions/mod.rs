@@ -26,8 +26,8 @@ use protocol::{OrderNumber, OrderResource, OrderUuid};
 use serde::Serialize;
 
 use crate::db::orders::{self, Order};
-use crate::http::orders::OrderView;
-use crate::http::{ApiError, AppState};
+use crate::views::OrderView;
+use crate::{ApiError, AppState};
 
 pub use payment::{authorize, cancel, capture, complete, parse_payment_method};
 pub use refund::{RefundRequest, refund};
@@ -81,7 +81,7 @@ pub async fn find(state: &AppState, reference: &OrderRef) -> Result<Order, ApiEr
             }
         }
     };
-    found.ok_or(ApiError::NotFound("order"))
+    found.ok_or_else(|| ApiError::not_found("order"))
 }
 
 /// The local order and its Points uuid: 404 also when Points has not named the order yet (no
@@ -90,7 +90,7 @@ async fn target(state: &AppState, reference: &OrderRef) -> Result<(Order, OrderU
     let order = find(state, reference).await?;
     match order.lifecycle.points_uuid.clone() {
         Some(uuid) => Ok((order, uuid)),
-        None => Err(ApiError::Missing(format!(
+        None => Err(ApiError::NotFound(format!(
             "order {} has no Points uuid yet: Points has not confirmed it to us",
             order.order_number
         ))),

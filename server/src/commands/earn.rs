@@ -21,8 +21,8 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use serde_json::{Map, Value, json};
 
+use crate::AppState;
 use crate::earning::{self, EarningRequest, EarningView, EnqueueError, Sender, State};
-use crate::http::AppState;
 
 /// `points-server earn …`.
 #[derive(Debug, Args)]

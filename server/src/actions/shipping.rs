@@ -8,8 +8,8 @@ use protocol::client::UpdateShipping;
 use serde::Deserialize;
 
 use super::{OrderRef, Outcome, optional_text, send, target};
-use crate::http::{ApiError, AppState};
 use crate::lifecycle::{SHIPPING_STATUSES, parse_shipping, shipping_name};
+use crate::{ApiError, AppState};
 
 /// A custom label; Points translates a lone language into the other (or copies it).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]

@@ -1,5 +1,5 @@
 //! The `webhook_inbox` table: every verified delivery, stored before it is acknowledged, then
-//! applied by the worker. Unique on `(order_uuid, event)`, Points' idempotency key (API.md §6.2).
+//! applied by the worker. Unique on `(dedupe_key, event)`, Points' idempotency key (API.md §6.2).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -10,13 +10,14 @@ use time::OffsetDateTime;
 
 use tokio::sync::{mpsc, oneshot};
 
-use super::{Backend, Pool, timestamp};
+use crate::db::{Backend, Pool, parse_timestamp, timestamp};
 
 /// A delivery to store.
 #[derive(Debug, Clone)]
 pub struct NewDelivery<'a> {
-    /// `order.id`, or a synthetic key for events without an order.
-    pub order_uuid: &'a str,
+    /// `order.id` (with `@<timestamp>` for repeatable events), or `merchant:<timestamp>` for
+    /// events without an order: see [`super::delivery::Delivery::key`].
+    pub dedupe_key: &'a str,
     pub event: &'a str,
     pub order_number: Option<&'a str>,
     pub body: &'a str,
@@ -44,11 +45,11 @@ pub async fn insert(
     now: &str,
 ) -> Result<Stored, sqlx::Error> {
     let result = sqlx::query(
-        "INSERT INTO webhook_inbox (order_uuid, event, order_number, body, received_at, available_at)
+        "INSERT INTO webhook_inbox (dedupe_key, event, order_number, body, received_at, available_at)
          VALUES ($1, $2, $3, $4, $5, $5)
-         ON CONFLICT (order_uuid, event) DO NOTHING",
+         ON CONFLICT (dedupe_key, event) DO NOTHING",
     )
-    .bind(delivery.order_uuid)
+    .bind(delivery.dedupe_key)
     .bind(delivery.event)
     .bind(delivery.order_number)
     .bind(delivery.body)
@@ -175,7 +176,7 @@ pub struct Writer {
 
 #[derive(Debug)]
 struct Job {
-    order_uuid: String,
+    dedupe_key: String,
     event: String,
     order_number: Option<String>,
     body: String,
@@ -186,7 +187,7 @@ struct Job {
 impl Job {
     fn delivery(&self) -> NewDelivery<'_> {
         NewDelivery {
-            order_uuid: &self.order_uuid,
+            dedupe_key: &self.dedupe_key,
             event: &self.event,
             order_number: self.order_number.as_deref(),
             body: &self.body,
@@ -221,7 +222,7 @@ impl Writer {
     ) -> Result<Stored, sqlx::Error> {
         let (done, stored) = oneshot::channel();
         let job = Job {
-            order_uuid: delivery.order_uuid.to_owned(),
+            dedupe_key: delivery.dedupe_key.to_owned(),
             event: delivery.event.to_owned(),
             order_number: delivery.order_number.map(str::to_owned),
             body: delivery.body.to_owned(),
@@ -283,4 +284,64 @@ async fn insert_group(pool: &Pool, group: &[Job]) -> Result<Vec<Stored>, sqlx::E
     }
     tx.commit().await?;
     Ok(stored)
+}
+
+/// The unapplied part of the webhook inbox.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct InboxBacklog {
+    pub depth: i64,
+    /// How long the oldest unapplied row has waited; zero when there is none.
+    pub oldest_age: Duration,
+}
+
+pub async fn inbox_backlog(db: impl AnyExecutor<'_>) -> Result<InboxBacklog, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS depth, MIN(received_at) AS oldest FROM webhook_inbox
+         WHERE processed_at IS NULL",
+    )
+    .fetch_one(db)
+    .await?;
+    let depth: i64 = row.try_get("depth")?;
+    let oldest: Option<String> = row.try_get("oldest")?;
+    let oldest_age = oldest
+        .as_deref()
+        .and_then(parse_timestamp)
+        .map(|at| {
+            let age = OffsetDateTime::now_utc() - at;
+            Duration::try_from(age).unwrap_or_default()
+        })
+        .unwrap_or_default();
+    Ok(InboxBacklog { depth, oldest_age })
+}
+
+/// What became of one stored delivery, as `points preflight` reads it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Trace {
+    pub event: String,
+    pub received_at: String,
+    pub processed: bool,
+    pub last_error: Option<String>,
+}
+
+/// Every row stored for the order `uuid`: its events and the repeatable ones, which are keyed
+/// `uuid@timestamp` (see [`super::delivery::Delivery::key`]).
+pub async fn traces_for(db: impl AnyExecutor<'_>, uuid: &str) -> Result<Vec<Trace>, sqlx::Error> {
+    sqlx::query(
+        "SELECT event, received_at, processed_at, last_error FROM webhook_inbox
+         WHERE dedupe_key = $1 OR dedupe_key LIKE $2 ORDER BY id",
+    )
+    .bind(uuid)
+    .bind(format!("{}@%", uuid.replace(['%', '_'], "")))
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(|row| {
+        Ok(Trace {
+            event: row.try_get("event")?,
+            received_at: row.try_get("received_at")?,
+            processed: row.try_get::<Option<String>, _>("processed_at")?.is_some(),
+            last_error: row.try_get("last_error")?,
+        })
+    })
+    .collect()
 }

@@ -1,4 +1,4 @@
-//! `points-server orders …`: support's order commands, the same [`crate::ops`] functions and
+//! `points-server orders …`: support's order commands, the same [`crate::actions`] functions and
 //! search as `/admin/orders/…`, on a connected [`AppState`].
 //!
 //! ```sh
@@ -19,10 +19,11 @@ use std::io::Write;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use crate::http::admin::search::{self, SupportOrder};
-use crate::http::orders::OrderView;
-use crate::http::{ApiError, AppState};
-use crate::ops::{self, Label, OrderRef, Outcome, RefundRequest, ShippingChange};
+use crate::actions::{self, Label, OrderRef, Outcome, RefundRequest, ShippingChange};
+use crate::support;
+use crate::views::OrderView;
+use crate::views::SupportOrder;
+use crate::{ApiError, AppState};
 
 /// `points-server orders [--json] <ACTION>`.
 #[derive(Debug, Args)]
@@ -93,7 +94,7 @@ pub async fn run(
     let json = command.json;
     match command.action {
         OrdersAction::Search { query } => {
-            let found = search::find(state, &query).await?;
+            let found = support::find(state, &query).await?;
             if json {
                 return print_json(out, &found);
             }
@@ -108,8 +109,8 @@ pub async fn run(
         }
         OrdersAction::Show { order } => {
             let reference = OrderRef::parse(&order)?;
-            let order = ops::find(state, &reference).await?;
-            let order = search::with_history(state, order).await?;
+            let order = actions::find(state, &reference).await?;
+            let order = support::with_history(state, order).await?;
             if json {
                 return print_json(out, &order);
             }
@@ -134,22 +135,24 @@ async fn operate(state: &AppState, action: OrdersAction) -> Result<Outcome, ApiE
             reason,
         } => {
             let request = RefundRequest::parse(amount.as_deref(), reason)?;
-            ops::refund(state, &OrderRef::parse(&order)?, request).await
+            actions::refund(state, &OrderRef::parse(&order)?, request).await
         }
         OrdersAction::Cancel { order, reason } => {
-            ops::cancel(state, &OrderRef::parse(&order)?, reason).await
+            actions::cancel(state, &OrderRef::parse(&order)?, reason).await
         }
-        OrdersAction::Authorize { order } => ops::authorize(state, &OrderRef::parse(&order)?).await,
-        OrdersAction::Capture { order } => ops::capture(state, &OrderRef::parse(&order)?).await,
+        OrdersAction::Authorize { order } => {
+            actions::authorize(state, &OrderRef::parse(&order)?).await
+        }
+        OrdersAction::Capture { order } => actions::capture(state, &OrderRef::parse(&order)?).await,
         OrdersAction::Complete {
             order,
             payment_method,
         } => {
             let method = payment_method
                 .as_deref()
-                .map(ops::parse_payment_method)
+                .map(actions::parse_payment_method)
                 .transpose()?;
-            ops::complete(state, &OrderRef::parse(&order)?, method).await
+            actions::complete(state, &OrderRef::parse(&order)?, method).await
         }
         OrdersAction::Shipping {
             order,
@@ -162,7 +165,7 @@ async fn operate(state: &AppState, action: OrdersAction) -> Result<Outcome, ApiE
                 en: label_en,
             };
             let change = ShippingChange::parse(status.as_deref(), label)?;
-            ops::update_shipping(state, &OrderRef::parse(&order)?, change).await
+            actions::update_shipping(state, &OrderRef::parse(&order)?, change).await
         }
         OrdersAction::Search { .. } | OrdersAction::Show { .. } => Err(ApiError::Internal(
             "search and show are not operations".into(),
@@ -249,7 +252,7 @@ mod tests {
     use clap::Parser;
 
     use super::*;
-    use crate::cli::{Cli, Command};
+    use crate::commands::{Cli, Command};
 
     fn parse(args: &[&str]) -> Result<OrdersAction, clap::Error> {
         let mut all = vec!["points-server", "orders"];

@@ -6,7 +6,7 @@ use protocol::Sar;
 use protocol::client::Refund;
 
 use super::{OrderRef, Outcome, optional_text, send, target};
-use crate::http::{ApiError, AppState};
+use crate::{ApiError, AppState};
 
 /// A refund as support asks for it, parsed.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -18,11 +18,12 @@ use protocol::{WebhookEvent, WebhookPayload};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
+use crate::apply;
 use crate::config::Retention;
 use crate::db::transitions::Source;
-use crate::db::{self, Pool, idempotency, inbox, rejected};
+use crate::db::{self, Pool, idempotency};
+use crate::inbox::{rejected, store as inbox};
 use crate::lifecycle::Observation;
-use crate::settle;
 
 /// How often the worker looks for due rows without being woken.
 pub const POLL_INTERVAL: Duration = Duration::from_secs(1);
@@ -232,7 +233,7 @@ async fn apply_row(
     }
     let observation =
         Observation::from_webhook(&payload.event, &order, payload.timestamp.as_deref());
-    settle::apply_to_order(
+    apply::apply_to_order(
         conn,
         order.order_number.as_str(),
         &observation,

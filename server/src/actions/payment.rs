@@ -7,7 +7,7 @@ use protocol::PaymentMethod;
 use protocol::client::{Authorize, Cancel, Capture, Complete};
 
 use super::{OrderRef, Outcome, optional_text, send, target};
-use crate::http::{ApiError, AppState};
+use crate::{ApiError, AppState};
 
 /// Every payment method by the name we accept (and print), with Points' code (§3.7).
 pub const PAYMENT_METHODS: [(&str, PaymentMethod); 10] = [
