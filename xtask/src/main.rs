@@ -10,6 +10,7 @@
 //! cargo xtask bench     # measured speed against references (table + artifacts/bench.json)
 //! cargo xtask fuzz [S]  # every cargo-fuzz target for S seconds (default 30)
 //! cargo xtask setup     # only install what is missing (wasm target, CLIs, browser)
+//! cargo xtask layers    # the server's core imports none of its adapters (ARCHITECTURE.md)
 //! ```
 //!
 //! Every task installs what it needs first, idempotently: a second run does no set-up work.
@@ -20,6 +21,7 @@ mod build;
 mod cmd;
 mod dist;
 mod fuzz;
+mod layers;
 mod tasks;
 mod tools;
 mod verify;
@@ -40,6 +42,7 @@ fn main() -> Result<()> {
         "bench" => bench::bench(&project, rest),
         "fuzz" => fuzz::fuzz(&project, rest),
         "browser" => tasks::browser(&project),
+        "layers" => layers::layers(&project.root),
         "setup" => tools::Tools::ensure(&project, tools::Need::Everything).map(|_| ()),
         "help" | "--help" | "-h" => {
             println!("{}", HELP);
@@ -65,6 +68,7 @@ tasks:
            `--only=widget|intake|storm`)
   fuzz [S] [T…]  run each cargo-fuzz target in fuzz/ (or only T) for S seconds (default 30)
   setup    install what is missing and nothing else
+  layers   check that no module of the server's core imports an adapter (http, commands)
 
 environment:
   POINTS_KIT_TOOLS    where tools are cached (default: <repo>/.tools)

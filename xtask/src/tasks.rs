@@ -20,6 +20,8 @@ pub fn widget(project: &Project) -> Result<PathBuf> {
 pub fn test(project: &Project, args: &[String]) -> Result<()> {
     let quick = args.iter().any(|a| a == "--quick");
     let started = Instant::now();
+    // Instant and needs nothing installed: a broken layering fails before any build.
+    crate::layers::layers(&project.root)?;
     let tools = Tools::ensure(
         project,
         if quick {

@@ -1,6 +1,6 @@
 //! The inbox worker: applies stored webhook deliveries to orders, oldest first.
 //!
-//! Intake only stores (see [`crate::http::webhooks`]); this loop does the work: up to
+//! Intake only stores (see [`super::receive`]); this loop does the work: up to
 //! [`APPLY_GROUP`] due rows in one transaction (one sync to disk), each row in a savepoint of its
 //! own, so a row that fails is rolled back alone and retried while the others commit. It wakes when intake notifies it and also polls every second, so a row
 //! stored just before a crash is applied after the restart. A failed row is retried with
