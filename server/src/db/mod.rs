@@ -15,6 +15,7 @@
 //! the occasional single-statement write.
 
 pub mod idempotency;
+pub mod lease;
 pub mod orders;
 pub mod search;
 pub mod transitions;

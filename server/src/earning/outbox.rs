@@ -1,5 +1,5 @@
-//! The `earning_outbox` and `earning_sender_lease` tables (migration 0005): rows, their
-//! states, the sender's claims and the lease that lets one process send at a time.
+//! The `earning_outbox` table (migration 0005): rows, their states and the sender's claims.
+//! The lease that lets one process send at a time is [`crate::db::lease`]'s `earning`.
 
 use std::fmt;
 use std::time::Duration;
@@ -389,38 +389,6 @@ pub async fn backlog(pool: &Pool) -> Result<Backlog, sqlx::Error> {
         depth,
         oldest_pending_age,
     })
-}
-
-/// Takes or renews the sender lease for `holder` until `ttl` from now: `true` if `holder`
-/// has it. Free, expired or already ours: taken. Held by another live sender: `false`.
-pub async fn acquire_lease(
-    db: impl AnyExecutor<'_>,
-    holder: &str,
-    ttl: Duration,
-) -> Result<bool, sqlx::Error> {
-    let result = sqlx::query(
-        "UPDATE earning_sender_lease SET holder = $1, expires_at = $2
-         WHERE name = 'earning' AND (holder IS NULL OR holder = $1 OR expires_at <= $3)",
-    )
-    .bind(holder)
-    .bind(after_now(ttl))
-    .bind(now())
-    .execute(db)
-    .await?;
-    Ok(result.rows_affected() == 1)
-}
-
-/// Gives the lease up if `holder` has it.
-pub async fn release_lease(db: impl AnyExecutor<'_>, holder: &str) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE earning_sender_lease SET holder = NULL, expires_at = $1
-         WHERE name = 'earning' AND holder = $2",
-    )
-    .bind(now())
-    .bind(holder)
-    .execute(db)
-    .await?;
-    Ok(())
 }
 
 fn read(row: &AnyRow) -> Result<OutboxRow, sqlx::Error> {

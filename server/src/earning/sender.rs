@@ -1,7 +1,7 @@
 //! The sender: takes pending outbox rows oldest first and sends them to Points one at a time.
 //!
 //! Points answers a concurrent earning for the merchant with 429, so only one process sends at
-//! a time: a pass takes the database lease (`earning_sender_lease`) when there is work, renews
+//! a time: a pass takes the database lease (`earning` in the `lease` table) when there is work, renews
 //! it before every row and gives it up when no row is due. A server instance, another instance
 //! on the same Postgres, or `points-server earn … --wait` on the same SQLite file: whoever
 //! holds the lease sends, the others wait for it. The lease outlives any attempt in flight
@@ -27,7 +27,7 @@ use super::outbox::{self, OutboxRow, State};
 use super::request::EarningRequest;
 use crate::AppState;
 use crate::config::EarningConfig;
-use crate::db::Pool;
+use crate::db::{Pool, lease};
 use crate::telemetry::Metrics;
 use crate::telemetry::metrics::status_label;
 
@@ -36,6 +36,9 @@ use crate::telemetry::metrics::status_label;
 pub const POLL_INTERVAL: Duration = Duration::from_secs(1);
 /// The least pause between two passes, so a row due "now" that cannot be marked (a failing
 /// database) does not spin the loop.
+/// The sender's name in the `lease` table.
+pub const LEASE: &str = "earning";
+
 const MIN_PAUSE: Duration = Duration::from_millis(5);
 
 /// Sends due rows; one per process is enough, more are harmless (they share the lease).
@@ -100,7 +103,7 @@ impl Sender {
             return Ok(pass);
         }
         let sent = self.send_while_leased(stop, &mut pass).await;
-        if let Err(e) = outbox::release_lease(&*self.pool, &self.holder).await {
+        if let Err(e) = lease::release(&*self.pool, LEASE, &self.holder).await {
             // It expires by itself; the next holder waits a little longer, nothing more.
             tracing::warn!(error = %e, "could not release the earning sender lease");
         }
@@ -128,7 +131,7 @@ impl Sender {
             Ok(_) => Ok(0),
             Err(e) => Err(e.into()),
         };
-        if let Err(e) = outbox::release_lease(&*self.pool, &self.holder).await {
+        if let Err(e) = lease::release(&*self.pool, LEASE, &self.holder).await {
             tracing::warn!(error = %e, "could not release the earning sender lease");
         }
         pass.attempts = result?;
@@ -163,7 +166,7 @@ impl Sender {
     }
 
     async fn lease(&self) -> anyhow::Result<bool> {
-        outbox::acquire_lease(&*self.pool, &self.holder, self.config.lease())
+        lease::acquire(&*self.pool, LEASE, &self.holder, self.config.lease())
             .await
             .context("taking the earning sender lease")
     }

@@ -22,7 +22,6 @@
 //! reports are kept in `reconcile_runs`; [`latest`] is the last one.
 
 mod check;
-mod lease;
 mod runs;
 mod schedule;
 
@@ -41,6 +40,7 @@ pub use schedule::{Control, ScheduleHandle, spawn};
 use crate::AppState;
 use crate::config::ReconcileConfig;
 use crate::db;
+use crate::db::lease;
 
 /// The lease row every run takes.
 pub const LEASE: &str = "reconcile";

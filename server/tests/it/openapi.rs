@@ -379,13 +379,13 @@ async fn every_route_is_documented_and_every_answer_matches_its_schema() {
     r.call("GET", latest, r.admin("GET", latest)).await;
     let reconcile = "/admin/reconcile";
     sqlx::query(
-        "INSERT INTO reconcile_lease (name, holder, expires_at) VALUES ('reconcile', 'other', '2999-01-01T00:00:00.000Z')",
+        "INSERT INTO lease (name, holder, expires_at) VALUES ('reconcile', 'other', '2999-01-01T00:00:00.000Z')",
     )
     .execute(&stack.db)
     .await
     .expect("hold the lease");
     r.call("POST", reconcile, r.admin("POST", reconcile)).await;
-    sqlx::query("DELETE FROM reconcile_lease WHERE holder = 'other'")
+    sqlx::query("DELETE FROM lease WHERE holder = 'other'")
         .execute(&stack.db)
         .await
         .expect("release the lease");

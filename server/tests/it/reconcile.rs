@@ -525,7 +525,7 @@ async fn the_report_is_stored_and_served_and_admin_runs_are_exclusive() {
     // While another process holds the lease, a run is refused and nothing is created.
     let until = server::db::after_now(Duration::from_secs(60));
     sqlx::query(
-        "INSERT INTO reconcile_lease (name, holder, expires_at) VALUES ('reconcile', 'other', $1)
+        "INSERT INTO lease (name, holder, expires_at) VALUES ('reconcile', 'other', $1)
          ON CONFLICT (name) DO UPDATE SET holder = 'other', expires_at = excluded.expires_at",
     )
     .bind(&until)
@@ -573,7 +573,7 @@ async fn a_stopped_run_is_resumed_from_its_cursor() {
     let busy = reconcile::reconcile(app.state(), Scope::recent(WEEK), Trigger::Cli).await;
     assert!(matches!(busy, Err(RunError::Busy)), "{busy:?}");
     // ...until it expires.
-    sqlx::query("UPDATE reconcile_lease SET expires_at = '2000-01-01T00:00:00.000Z'")
+    sqlx::query("UPDATE lease SET expires_at = '2000-01-01T00:00:00.000Z'")
         .execute(&app.db)
         .await
         .expect("expire");
