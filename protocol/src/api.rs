@@ -67,6 +67,38 @@ pub enum ShippingStatus {
 }
 
 impl ShippingStatus {
+    /// Every shipping status, in Points' order (`new` = 1 … `cancelled` = 6).
+    pub const ALL: [ShippingStatus; 6] = [
+        ShippingStatus::New,
+        ShippingStatus::LicenseInProgress,
+        ShippingStatus::ReadyShipping,
+        ShippingStatus::DeliveryIsInProgress,
+        ShippingStatus::Delivered,
+        ShippingStatus::Cancelled,
+    ];
+
+    /// The name Points gives it (`ready_shipping`, API.md §3.10), as serde writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ShippingStatus::New => "new",
+            ShippingStatus::LicenseInProgress => "license_in_progress",
+            ShippingStatus::ReadyShipping => "ready_shipping",
+            ShippingStatus::DeliveryIsInProgress => "delivery_is_in_progress",
+            ShippingStatus::Delivered => "delivered",
+            ShippingStatus::Cancelled => "cancelled",
+        }
+    }
+
+    /// A status by its exact name; `None` for a name Points has not defined.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+
+    /// A status by its backed integer (`OrderResource.status`); `None` outside 1…6.
+    pub fn from_code(code: u8) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.code() == code)
+    }
+
     /// The backed integer `OrderResource.status` carries (API.md §12: `new`=1 … `cancelled`=6).
     pub fn code(self) -> u8 {
         match self {
@@ -213,6 +245,20 @@ pub struct IntegrationStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shipping_names_and_codes_agree_with_serde() {
+        for (index, status) in ShippingStatus::ALL.into_iter().enumerate() {
+            let json = serde_json::to_string(&status).expect("json");
+            assert_eq!(json, format!("\"{}\"", status.as_str()));
+            assert_eq!(ShippingStatus::parse(status.as_str()), Some(status));
+            assert_eq!(usize::from(status.code()), index + 1);
+            assert_eq!(ShippingStatus::from_code(status.code()), Some(status));
+        }
+        assert_eq!(ShippingStatus::parse("shipped"), None);
+        assert_eq!(ShippingStatus::from_code(0), None);
+        assert_eq!(ShippingStatus::from_code(7), None);
+    }
 
     #[test]
     fn payment_methods_are_numeric_strings() {

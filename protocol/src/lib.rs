@@ -10,6 +10,7 @@
 
 pub mod api;
 pub mod envelope;
+pub mod lang;
 pub mod money;
 pub mod order;
 pub mod phone;
@@ -24,6 +25,7 @@ pub use api::{
     WebhookResource, WebhookUuid,
 };
 pub use envelope::{Envelope, ErrorEnvelope, FieldErrors};
+pub use lang::Lang;
 pub use money::{ParseMoneyError, Sar};
 pub use order::{
     CheckoutRequest, CheckoutSession, OrderNumber, OrderResource, OrderStatus, OrderType,

@@ -50,6 +50,40 @@ impl WebhookEvent {
             .unwrap_or_else(|| WebhookEvent::Unknown(name.to_owned()))
     }
 
+    /// Events about one order, which must carry `order.id` (API.md §6.1).
+    pub fn concerns_order(&self) -> bool {
+        matches!(
+            self,
+            WebhookEvent::Approved
+                | WebhookEvent::Authorized
+                | WebhookEvent::Captured
+                | WebhookEvent::Cancelled
+                | WebhookEvent::Completed
+                | WebhookEvent::Refunded
+                | WebhookEvent::AutoRefunded
+                | WebhookEvent::ShippingStatusUpdated
+        )
+    }
+
+    /// The merchant-level events (SDK only, API.md §6.1): about the merchant's balance, with no
+    /// `order` in the payload. An unknown event is neither this nor an order event.
+    pub fn is_merchant_level(&self) -> bool {
+        matches!(
+            self,
+            WebhookEvent::DebtExceeded | WebhookEvent::LowBalanceWarning
+        )
+    }
+
+    /// Events Points may send more than once per order with different content: `refunded`
+    /// (one per partial refund) and `shipping_status_updated` (one per call). Deduping them on
+    /// `(order.id, event)` alone would drop the second one.
+    pub fn is_repeatable(&self) -> bool {
+        matches!(
+            self,
+            WebhookEvent::Refunded | WebhookEvent::ShippingStatusUpdated
+        )
+    }
+
     pub fn as_str(&self) -> &str {
         match self {
             WebhookEvent::Unknown(name) => name,
@@ -133,6 +167,22 @@ pub struct WebhookPayload {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_known_event_has_exactly_one_scope() {
+        for (event, name) in WebhookEvent::KNOWN {
+            assert_ne!(
+                event.concerns_order(),
+                event.is_merchant_level(),
+                "{name} must be about an order or about the merchant"
+            );
+            assert!(!event.is_repeatable() || event.concerns_order(), "{name}");
+        }
+        let unknown = WebhookEvent::parse("order_exploded");
+        assert!(!unknown.concerns_order() && !unknown.is_merchant_level());
+        assert!(WebhookEvent::Refunded.is_repeatable());
+        assert!(!WebhookEvent::Approved.is_repeatable());
+    }
 
     #[test]
     fn reads_the_documented_approved_example() {

@@ -1,13 +1,13 @@
 //! The order state machine of API.md §5.2 with the choices of §12, and the webhook each
 //! transition fires (§5.4, extras of §6.3). Handlers validate bodies; this module decides.
 
-use protocol::{OrderStatus, OrderType, Sar, WebhookEvent};
+use protocol::{OrderStatus, OrderType, Sar, ShippingStatus, WebhookEvent};
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
 use crate::{
     lang::Lang,
-    order::{CustomStatus, PaymentStatus, SHIPPING_STATUSES, shipping_label},
+    order::{CustomStatus, PaymentStatus, shipping_label},
     state::Store,
 };
 
@@ -193,8 +193,9 @@ impl Store {
         }
         order.updated_at = now;
         let mut extras = Map::new();
-        let code = usize::from(order.shipping_status.clamp(1, 6));
-        extras.insert("status".into(), json!(SHIPPING_STATUSES[code - 1]));
+        let status = ShippingStatus::from_code(order.shipping_status.clamp(1, 6))
+            .unwrap_or(ShippingStatus::New);
+        extras.insert("status".into(), json!(status.as_str()));
         extras.insert(
             "status_label".into(),
             json!(match &order.custom_status {

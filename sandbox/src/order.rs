@@ -58,16 +58,6 @@ pub struct CustomStatus {
     pub en: String,
 }
 
-/// Shipping statuses by backed integer (API.md §12): `new`=1 … `cancelled`=6.
-pub const SHIPPING_STATUSES: [&str; 6] = [
-    "new",
-    "license_in_progress",
-    "ready_shipping",
-    "delivery_is_in_progress",
-    "delivered",
-    "cancelled",
-];
-
 /// What the checkout request carried beyond the order itself; the hosted pages use it.
 #[derive(Debug, Clone, Default)]
 pub struct CheckoutDetails {

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use anyhow::{Context, bail, ensure};
+pub use protocol::Lang;
 use protocol::Sar;
 use serde::Deserialize;
 
@@ -28,14 +29,6 @@ pub struct Product {
 pub struct LocalizedName {
     pub ar: String,
     pub en: String,
-}
-
-/// The storefront language of an order; Arabic is the default, as on Points' hosted pages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Lang {
-    #[default]
-    Ar,
-    En,
 }
 
 impl Catalog {
@@ -80,23 +73,6 @@ impl LocalizedName {
         match lang {
             Lang::Ar => &self.ar,
             Lang::En => &self.en,
-        }
-    }
-}
-
-impl Lang {
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "ar" => Some(Lang::Ar),
-            "en" => Some(Lang::En),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Lang::Ar => "ar",
-            Lang::En => "en",
         }
     }
 }

@@ -244,44 +244,14 @@ pub fn apply(current: &Lifecycle, total: Sar, observed: &Observation) -> Transit
     }
 }
 
-/// The name Points gives a shipping status (`ready_shipping`, API.md §3.10).
-pub fn shipping_name(status: ShippingStatus) -> &'static str {
-    match status {
-        ShippingStatus::New => "new",
-        ShippingStatus::LicenseInProgress => "license_in_progress",
-        ShippingStatus::ReadyShipping => "ready_shipping",
-        ShippingStatus::DeliveryIsInProgress => "delivery_is_in_progress",
-        ShippingStatus::Delivered => "delivered",
-        ShippingStatus::Cancelled => "cancelled",
-    }
-}
-
-/// Every shipping status, in Points' order (`new` = 1 … `cancelled` = 6).
-pub const SHIPPING_STATUSES: [ShippingStatus; 6] = [
-    ShippingStatus::New,
-    ShippingStatus::LicenseInProgress,
-    ShippingStatus::ReadyShipping,
-    ShippingStatus::DeliveryIsInProgress,
-    ShippingStatus::Delivered,
-    ShippingStatus::Cancelled,
-];
-
-/// A shipping status by name (`delivered`), as the webhook and our own callers send it.
-pub fn parse_shipping(name: &str) -> Option<ShippingStatus> {
-    SHIPPING_STATUSES
-        .into_iter()
-        .find(|s| shipping_name(*s) == name.trim())
-}
-
 /// Points' `status` field: a name in webhooks, the backed integer in API resources (§11.4).
 fn shipping_status_of(value: &serde_json::Value) -> Option<ShippingStatus> {
     match value {
-        serde_json::Value::String(name) => parse_shipping(name),
-        serde_json::Value::Number(code) => code.as_u64().and_then(|code| {
-            SHIPPING_STATUSES
-                .into_iter()
-                .find(|s| u64::from(s.code()) == code)
-        }),
+        serde_json::Value::String(name) => ShippingStatus::parse(name.trim()),
+        serde_json::Value::Number(code) => code
+            .as_u64()
+            .and_then(|code| u8::try_from(code).ok())
+            .and_then(ShippingStatus::from_code),
         _ => None,
     }
 }
@@ -352,10 +322,8 @@ fn status_implied_by(event: &WebhookEvent) -> Option<OrderStatus> {
         // Full or partial is unknown; partial still reads as refunded and lets a full one follow.
         WebhookEvent::Refunded => Some(OrderStatus::PartiallyRefunded),
         WebhookEvent::AutoRefunded => Some(OrderStatus::FullyRefunded),
-        WebhookEvent::ShippingStatusUpdated
-        | WebhookEvent::DebtExceeded
-        | WebhookEvent::LowBalanceWarning
-        | WebhookEvent::Unknown(_) => None,
+        // Shipping, merchant-level and unknown events say nothing about the money.
+        _ => None,
     }
 }
 
@@ -568,11 +536,10 @@ mod tests {
         check(serde_json::json!(7), None);
         check(serde_json::json!("flying"), None);
         check(serde_json::Value::Null, None);
-        for status in SHIPPING_STATUSES {
-            assert_eq!(parse_shipping(shipping_name(status)), Some(status));
+        for status in ShippingStatus::ALL {
             assert_eq!(
                 serde_json::to_value(status).ok(),
-                Some(serde_json::json!(shipping_name(status))),
+                Some(serde_json::json!(status.as_str())),
                 "our names are protocol's"
             );
         }

@@ -1,12 +1,13 @@
 //! What the core shows of an order, to the storefront and to support. The `http` adapter
 //! serves these as JSON and the `points-server` commands print them, so both say the same.
 
+use protocol::ShippingStatus;
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::db::orders::Order;
 use crate::db::search::TransitionRow;
-use crate::lifecycle::{self, OrderState};
+use crate::lifecycle::OrderState;
 
 /// An order as the return page sees it (`GET /api/orders/{order_number}`). No personal
 /// data: the number is the key, and it is unguessable (see [`crate::order_number`]).
@@ -40,9 +41,7 @@ impl From<Order> for OrderView {
             reference_number: order.lifecycle.reference_number,
             total_price: order.total.to_string(),
             refunded_amount: order.lifecycle.refunded.to_string(),
-            shipping_status: shipping
-                .and_then(|s| s.status)
-                .map(lifecycle::shipping_name),
+            shipping_status: shipping.and_then(|s| s.status).map(ShippingStatus::as_str),
             shipping_label: shipping.and_then(|s| s.label.clone()),
             currency: order.currency,
             updated_at: order.updated_at,

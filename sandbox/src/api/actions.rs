@@ -71,7 +71,7 @@ impl Call {
             state,
             merchant: auth.merchant,
             uuid,
-            lang: Lang::negotiate(query.lang.as_deref(), headers),
+            lang: crate::lang::negotiate(query.lang.as_deref(), headers),
             body,
         })
     }

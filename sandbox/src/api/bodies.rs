@@ -1,12 +1,14 @@
 //! The bodies of the earning, lifecycle, webhook and integration endpoints, checked with the
 //! Laravel rules of [`super::rules`]. Each returns the parsed body or every field error.
 
-use protocol::{FieldErrors, OrderNumber, PhoneNumber, ProductLine, Sar, ShippingAddress};
+use protocol::{
+    FieldErrors, OrderNumber, PhoneNumber, ProductLine, Sar, ShippingAddress, ShippingStatus,
+};
 use serde_json::{Map, Value};
 use url::Url;
 
 use super::rules::{Required, Validator, message, parse_web_url};
-use crate::{lifecycle::ShippingUpdate, order::SHIPPING_STATUSES};
+use crate::lifecycle::ShippingUpdate;
 
 type Body = Map<String, Value>;
 
@@ -175,8 +177,8 @@ pub fn shipping(body: &Body) -> Result<ShippingUpdate, FieldErrors> {
     let mut v = Validator::default();
     let status = v
         .string(body.get("status"), "status", 64, Required::No)
-        .and_then(|s| match SHIPPING_STATUSES.iter().position(|k| *k == s) {
-            Some(i) => u8::try_from(i + 1).ok(),
+        .and_then(|s| match ShippingStatus::parse(&s) {
+            Some(status) => Some(status.code()),
             None => v.fail("status", message("selected status", "is invalid.")),
         });
     let name_ar = v.string(body.get("name_ar"), "name_ar", 120, Required::No);

@@ -160,7 +160,7 @@ async fn record(
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
-    let lang = Lang::negotiate(query.lang.as_deref(), &headers);
+    let lang = crate::lang::negotiate(query.lang.as_deref(), &headers);
     let result = state.update(|store| store.earn(auth.merchant, earning, lang));
     drop(lock);
     result.map(Json)

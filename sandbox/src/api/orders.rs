@@ -10,7 +10,7 @@ use protocol::{Envelope, OrderResource, OrderUuid};
 use serde::Deserialize;
 
 use super::{ApiError, auth::Authenticated};
-use crate::{clock, lang::Lang, state::AppState};
+use crate::{clock, state::AppState};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/v1/orders/{order_uuid}", get(show))
@@ -29,7 +29,7 @@ async fn show(
     headers: HeaderMap,
 ) -> Result<Json<Envelope<OrderResource>>, ApiError> {
     let uuid = OrderUuid::parse(&order_uuid).ok_or(ApiError::OrderNotFound)?;
-    let lang = Lang::negotiate(query.lang.as_deref(), &headers);
+    let lang = crate::lang::negotiate(query.lang.as_deref(), &headers);
     let store = state.store();
     let order = store
         .order_of(auth.merchant, &uuid)

@@ -284,7 +284,7 @@ async fn merchant_event(
     body: Bytes,
 ) -> Result<Json<Value>, ControlError> {
     let event = match WebhookEvent::parse(&event) {
-        e @ (WebhookEvent::DebtExceeded | WebhookEvent::LowBalanceWarning) => e,
+        e if e.is_merchant_level() => e,
         _ => {
             return Err(invalid(
                 "event",

@@ -48,7 +48,7 @@ pub fn checkout(lang: Lang, session_id: &str, order: &Order, merchant_name: &str
         cancel = t.cancel,
         note = t.expires_note,
         session = escape(session_id),
-        code = lang.code(),
+        code = lang.as_str(),
         start = super::steps::flow_text(lang).start,
     );
     layout(lang, "checkout", t.title, &main, Switch::Offer)
@@ -167,7 +167,7 @@ pub(super) fn layout_with_head(
 </body>
 </html>
 "#,
-        code = lang.code(),
+        code = lang.as_str(),
         dir = lang.dir(),
         brand = t.brand,
     )
@@ -177,7 +177,7 @@ pub(super) fn layout_with_head(
 pub(super) fn lang_field(lang: Lang) -> String {
     format!(
         r#"<input type="hidden" name="lang" value="{}">"#,
-        lang.code()
+        lang.as_str()
     )
 }
 

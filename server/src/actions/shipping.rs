@@ -8,7 +8,6 @@ use protocol::client::UpdateShipping;
 use serde::Deserialize;
 
 use super::{OrderRef, Outcome, optional_text, send, target};
-use crate::lifecycle::{SHIPPING_STATUSES, parse_shipping, shipping_name};
 use crate::{ApiError, AppState};
 
 /// A custom label; Points translates a lone language into the other (or copies it).
@@ -33,9 +32,11 @@ impl ShippingChange {
     pub fn parse(status: Option<&str>, label: Label) -> Result<Self, ApiError> {
         let status = status
             .map(|name| {
-                parse_shipping(name).ok_or_else(|| {
-                    let names: Vec<&str> =
-                        SHIPPING_STATUSES.into_iter().map(shipping_name).collect();
+                ShippingStatus::parse(name.trim()).ok_or_else(|| {
+                    let names: Vec<&str> = ShippingStatus::ALL
+                        .into_iter()
+                        .map(ShippingStatus::as_str)
+                        .collect();
                     ApiError::BadRequest(format!(
                         "status: unknown {name:?}; one of {}",
                         names.join(", ")

@@ -1,12 +1,11 @@
 //! The `orders` table: one row per checkout the storefront started.
 
-use protocol::{OrderNumber, OrderStatus, OrderUuid, Sar};
+use protocol::{Lang, OrderNumber, OrderStatus, OrderUuid, Sar, ShippingStatus};
 use sqlx::{AnyConnection, AnyExecutor, Row, any::AnyRow};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::catalog::Lang;
-use crate::lifecycle::{self, Lifecycle, Shipping};
+use crate::lifecycle::{Lifecycle, Shipping};
 
 /// A stored order.
 #[derive(Debug, Clone, PartialEq)]
@@ -164,11 +163,7 @@ pub async fn save_lifecycle(
     .bind(lifecycle.order_status.map(OrderStatus::as_str))
     .bind(lifecycle.cancel_reason.as_deref())
     .bind(now)
-    .bind(
-        shipping
-            .and_then(|s| s.status)
-            .map(lifecycle::shipping_name),
-    )
+    .bind(shipping.and_then(|s| s.status).map(ShippingStatus::as_str))
     .bind(shipping.and_then(|s| s.label.as_deref()))
     // RFC 3339 with the event's full precision (Points sends microseconds): only compared
     // after parsing, never as text.
@@ -201,7 +196,9 @@ pub(crate) fn decode(row: &AnyRow) -> Result<Order, sqlx::Error> {
         (None, None, None) => None,
         (status, label, at) => Some(Shipping {
             status: status
-                .map(|s| lifecycle::parse_shipping(&s).ok_or_else(|| corrupt("shipping_status", s)))
+                .map(|s| {
+                    ShippingStatus::parse(s.trim()).ok_or_else(|| corrupt("shipping_status", s))
+                })
                 .transpose()?,
             label,
             at: at

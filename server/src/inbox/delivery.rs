@@ -116,13 +116,13 @@ pub fn parse(headers: &HeaderMap, body: &[u8]) -> Result<Delivery, ApiError> {
         )));
     }
     let event = WebhookEvent::parse(&name);
-    let (key, order_number) = if is_order_event(&event) {
+    let (key, order_number) = if event.concerns_order() {
         let payload: WebhookPayload =
             serde_json::from_value(value).map_err(|e| bad(format!("not a {name} event: {e}")))?;
         let order = payload
             .order
             .ok_or_else(|| bad(format!("{name} event without order.id")))?;
-        let key = match (is_repeatable(&event), payload.timestamp.as_deref()) {
+        let key = match (event.is_repeatable(), payload.timestamp.as_deref()) {
             // A second partial refund or shipping update is a new event for the same
             // `(order.id, event)`: its time tells it apart from a retry of the first.
             (true, Some(timestamp)) => format!("{}@{}", order.id, timestamp.trim()),
@@ -140,33 +140,6 @@ pub fn parse(headers: &HeaderMap, body: &[u8]) -> Result<Delivery, ApiError> {
         order_number,
         body: text.to_owned(),
     })
-}
-
-/// Events about one order, which must carry `order.id`.
-fn is_order_event(event: &WebhookEvent) -> bool {
-    matches!(
-        event,
-        WebhookEvent::Approved
-            | WebhookEvent::Authorized
-            | WebhookEvent::Captured
-            | WebhookEvent::Cancelled
-            | WebhookEvent::Completed
-            | WebhookEvent::Refunded
-            | WebhookEvent::AutoRefunded
-            | WebhookEvent::ShippingStatusUpdated
-    )
-}
-
-/// Events Points may send more than once per order with different content: `refunded` (one
-/// per partial refund) and `shipping_status_updated` (one per call). Deduping them on
-/// `(order.id, event)` alone would drop the second refund. Their key adds the event time, the
-/// same on every retry (API.md §12); should a retry ever carry another time, the row is applied
-/// twice, which [`crate::lifecycle::apply`] makes harmless.
-fn is_repeatable(event: &WebhookEvent) -> bool {
-    matches!(
-        event,
-        WebhookEvent::Refunded | WebhookEvent::ShippingStatusUpdated
-    )
 }
 
 /// The dedupe key of an event that is not a known order event: its `order.id` if it has a

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use protocol::{WebhookEvent, WebhookPayload};
+use protocol::WebhookPayload;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
@@ -216,10 +216,9 @@ async fn apply_row(
         Err(e) => return Ok(Some(format!("unreadable body: {e}"))),
     };
     let order = match (&payload.event, payload.order) {
-        (
-            WebhookEvent::DebtExceeded | WebhookEvent::LowBalanceWarning | WebhookEvent::Unknown(_),
-            _,
-        ) => return Ok(Some(format!("ignored event {}", payload.event))),
+        (event, _) if !event.concerns_order() => {
+            return Ok(Some(format!("ignored event {}", payload.event)));
+        }
         (_, None) => return Ok(Some("order event without an order".into())),
         (_, Some(order)) => order,
     };

@@ -112,7 +112,7 @@ fn go(id: &str, step: &str, lang: Lang) -> Response {
     Redirect::to(&format!(
         "/checkout/{}/{step}?lang={}",
         escape(id),
-        lang.code()
+        lang.as_str()
     ))
     .into_response()
 }

@@ -232,7 +232,7 @@ fn otp_form(
         title = f.otp_title,
         sent = f.otp_sent,
         id = escape(id),
-        code = lang.code(),
+        code = lang.as_str(),
         change = f.change_number,
         lang_field = lang_field(lang),
         label = f.otp_label,

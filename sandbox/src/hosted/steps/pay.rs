@@ -169,7 +169,7 @@ pub async fn confirm_page(
         id = escape(&id),
         lang_field = lang_field(lang),
         confirm = f.confirm,
-        code = lang.code(),
+        code = lang.as_str(),
         back = f.back,
     );
     html(

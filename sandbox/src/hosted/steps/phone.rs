@@ -109,7 +109,7 @@ fn no_account(lang: Lang, id: &str, phone: &PhoneNumber) -> Response {
 <a class="pk-btn" href="/checkout/{}/phone?lang={}&amp;change=1" data-testid="change-number">{}</a>"#,
         f.no_account,
         escape(id),
-        lang.code(),
+        lang.as_str(),
         f.change_number
     );
     html(
