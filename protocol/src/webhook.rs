@@ -114,6 +114,23 @@ impl<'de> Deserialize<'de> for WebhookEvent {
     }
 }
 
+/// A number Points may send as a JSON number or as a numeric string (`"25.00"`, as its
+/// merchant-level events do): either reads the same. `null`, absent or unreadable is `None`, so
+/// a surprising amount never makes an authenticated delivery unreadable; the caller keeps the
+/// raw body and applies only what it can read.
+pub fn number_of(value: &serde_json::Value) -> Option<f64> {
+    match value {
+        serde_json::Value::Number(n) => n.as_f64(),
+        serde_json::Value::String(s) => s.trim().parse::<f64>().ok().filter(|f| f.is_finite()),
+        _ => None,
+    }
+}
+
+fn lenient_number<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<f64>, D::Error> {
+    let value = Option::<serde_json::Value>::deserialize(deserializer)?;
+    Ok(value.as_ref().and_then(number_of))
+}
+
 /// The `order` object of an order event: the fields API.md §6.3 says it always carries, plus
 /// the per-event extras (all optional). Anything else is kept in `extra`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -125,9 +142,9 @@ pub struct WebhookOrder {
     /// `"earning"` or `"replacing"` (a string here, unlike the API's integer).
     #[serde(rename = "type", default)]
     pub order_type: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_number")]
     pub total_price: Option<f64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_number")]
     pub total_points: Option<f64>,
     #[serde(default)]
     pub payment_status: Option<String>,
@@ -137,7 +154,7 @@ pub struct WebhookOrder {
     pub metadata: Option<serde_json::Value>,
     #[serde(default)]
     pub reason: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_number")]
     pub refund_amount: Option<f64>,
     #[serde(default)]
     pub status: Option<serde_json::Value>,
@@ -167,6 +184,28 @@ pub struct WebhookPayload {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amounts_read_the_same_as_numbers_or_strings() {
+        let order = |amount: serde_json::Value| {
+            let body = serde_json::json!({ "event": "refunded", "order": {
+                "id": "550e8400-e29b-41d4-a716-446655440000", "order_number": "ORD-1",
+                "total_price": amount.clone(), "refund_amount": amount, "total_points": "3000" } });
+            serde_json::from_value::<WebhookPayload>(body)
+                .expect("readable")
+                .order
+                .expect("order")
+        };
+        let numeric = order(serde_json::json!(25.5));
+        let text = order(serde_json::json!(" 25.50 "));
+        assert_eq!(numeric.refund_amount, Some(25.5));
+        assert_eq!(text.refund_amount, Some(25.5));
+        assert_eq!(text.total_price, Some(25.5));
+        assert_eq!(text.total_points, Some(3000.0));
+        let odd = order(serde_json::json!("twenty"));
+        assert_eq!((odd.refund_amount, odd.total_price), (None, None));
+        assert_eq!(order(serde_json::Value::Null).refund_amount, None);
+    }
 
     #[test]
     fn every_known_event_has_exactly_one_scope() {

@@ -135,7 +135,7 @@ impl Observation {
                     left: order
                         .extra
                         .get("left_amount")
-                        .and_then(serde_json::Value::as_f64)
+                        .and_then(protocol::webhook::number_of)
                         .and_then(|a| Sar::from_f64(a).ok()),
                 }
             });

@@ -6,7 +6,7 @@
 
 use axum::body::Bytes;
 use axum::http::HeaderMap;
-use protocol::{OrderUuid, WebhookEvent, WebhookPayload, WebhookSecret};
+use protocol::{OrderUuid, Sar, WebhookEvent, WebhookOrder, WebhookPayload, WebhookSecret};
 use serde_json::Value;
 
 use crate::error::ApiError;
@@ -122,11 +122,14 @@ pub fn parse(headers: &HeaderMap, body: &[u8]) -> Result<Delivery, ApiError> {
         let order = payload
             .order
             .ok_or_else(|| bad(format!("{name} event without order.id")))?;
-        let key = match (event.is_repeatable(), payload.timestamp.as_deref()) {
-            // A second partial refund or shipping update is a new event for the same
-            // `(order.id, event)`: its time tells it apart from a retry of the first.
-            (true, Some(timestamp)) => format!("{}@{}", order.id, timestamp.trim()),
-            _ => order.id.to_string(),
+        let key = if event.is_repeatable() {
+            format!(
+                "{}@{}",
+                order.id,
+                repeat_identity(&event, &order, payload.timestamp.as_deref())
+            )
+        } else {
+            order.id.to_string()
         };
         (key, Some(order.order_number.to_string()))
     } else {
@@ -140,6 +143,52 @@ pub fn parse(headers: &HeaderMap, body: &[u8]) -> Result<Delivery, ApiError> {
         order_number,
         body: text.to_owned(),
     })
+}
+
+/// What tells one refund or shipping update apart from another for the same order, from the
+/// payload alone: a retry carries the same content and dedupes; a different one never does.
+///
+/// A refund is its id when Points sends one (`refund_id`, `refund_uuid` or `refund.id`), else
+/// its amount, what is left after it and its time: two partial refunds stamped in the same
+/// second (Points' timestamps have second precision) differ in `left_amount`, and a refund
+/// without a timestamp is still told apart from the next. A shipping update is its status,
+/// label and time. Amounts are compared in halalas, so `25`, `25.00` and `"25.00"` are one.
+fn repeat_identity(event: &WebhookEvent, order: &WebhookOrder, timestamp: Option<&str>) -> String {
+    let time = timestamp.map(str::trim).unwrap_or("-");
+    let text = |value: Option<&Value>| match value {
+        Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    };
+    match event {
+        WebhookEvent::Refunded => {
+            let id = text(order.extra.get("refund_id"))
+                .or_else(|| text(order.extra.get("refund_uuid")))
+                .or_else(|| text(order.extra.get("refund").and_then(|r| r.get("id"))));
+            if let Some(id) = id {
+                return format!("refund:{id}");
+            }
+            let halalas = |amount: Option<f64>| match amount.map(Sar::from_f64) {
+                Some(Ok(sar)) => sar.halalas().to_string(),
+                Some(Err(_)) => "?".into(),
+                None => "-".into(),
+            };
+            let left = order
+                .extra
+                .get("left_amount")
+                .and_then(protocol::webhook::number_of);
+            format!(
+                "refund:{}/{}@{time}",
+                halalas(order.refund_amount),
+                halalas(left)
+            )
+        }
+        _ => {
+            let status = text(order.status.as_ref()).unwrap_or_else(|| "-".into());
+            let label = order.status_label.as_deref().map_or("-", str::trim);
+            format!("shipping:{status}/{label}@{time}")
+        }
+    }
 }
 
 /// The dedupe key of an event that is not a known order event: its `order.id` if it has a
@@ -247,24 +296,79 @@ mod tests {
         assert!(parse(&headers, APPROVED.as_bytes()).is_ok());
     }
 
+    fn refund_key(order_extras: Value, timestamp: Option<&str>) -> String {
+        let mut order = serde_json::json!({
+            "id": "550e8400-e29b-41d4-a716-446655440000", "order_number": "ORD-1",
+            "order_status": "partially_refunded", "total_price": 150.75 });
+        if let (Some(order), Value::Object(extras)) = (order.as_object_mut(), order_extras) {
+            order.extend(extras);
+        }
+        let mut body = serde_json::json!({ "event": "refunded", "order": order });
+        if let Some(timestamp) = timestamp {
+            body["timestamp"] = Value::from(timestamp);
+        }
+        parse(&HeaderMap::new(), body.to_string().as_bytes())
+            .expect("valid")
+            .key
+    }
+
     #[test]
-    fn repeatable_events_add_their_time_to_the_key() {
-        let refund = |timestamp: &str| {
-            let body = APPROVED.replace(r#""event":"approved""#, r#""event":"refunded""#);
-            format!(r#"{},"timestamp":"{timestamp}"}}"#, &body[..body.len() - 1])
-        };
-        let first =
-            parse(&HeaderMap::new(), refund("2026-04-18T10:05:12Z").as_bytes()).expect("valid");
-        let retry =
-            parse(&HeaderMap::new(), refund("2026-04-18T10:05:12Z").as_bytes()).expect("valid");
-        let second =
-            parse(&HeaderMap::new(), refund("2026-04-18T11:00:00Z").as_bytes()).expect("valid");
+    fn a_refund_is_known_by_what_it_says_not_only_by_its_second() {
+        use serde_json::json;
+        const AT: Option<&str> = Some("2026-04-18T10:05:12Z");
+        let ten = refund_key(json!({"refund_amount": 10.0, "left_amount": 140.75}), AT);
         assert_eq!(
-            first.key,
-            "550e8400-e29b-41d4-a716-446655440000@2026-04-18T10:05:12Z"
+            ten,
+            "550e8400-e29b-41d4-a716-446655440000@refund:1000/14075@2026-04-18T10:05:12Z"
         );
-        assert_eq!(first.key, retry.key);
-        assert_ne!(first.key, second.key);
+        // A retry dedupes, whichever way the amounts are written.
+        let retry = refund_key(
+            json!({"refund_amount": "10.00", "left_amount": "140.75"}),
+            AT,
+        );
+        assert_eq!(ten, retry);
+        // Two partial refunds in the same second are two refunds.
+        let twenty = refund_key(json!({"refund_amount": 20.0, "left_amount": 120.75}), AT);
+        assert_ne!(ten, twenty);
+        // So are two without a timestamp, or without `left_amount`.
+        let bare = |amount: f64| refund_key(json!({"refund_amount": amount}), None);
+        assert_ne!(bare(10.0), bare(20.0));
+        assert_eq!(bare(10.0), bare(10.0));
+        // The same refund, later: another time.
+        let later = refund_key(
+            json!({"refund_amount": 10.0, "left_amount": 130.75}),
+            Some("2026-04-18T11:00:00Z"),
+        );
+        assert_ne!(ten, later);
+        // A refund id, when Points sends one, is the identity.
+        let by_id = |extras: Value| refund_key(extras, AT);
+        assert_eq!(
+            by_id(json!({"refund_id": "r-1", "refund_amount": 10.0})),
+            by_id(json!({"refund_id": "r-1", "refund_amount": "10"}))
+        );
+        assert_ne!(
+            by_id(json!({"refund": {"id": 7}, "refund_amount": 10.0})),
+            by_id(json!({"refund": {"id": 8}, "refund_amount": 10.0}))
+        );
+    }
+
+    #[test]
+    fn shipping_updates_are_known_by_status_label_and_time() {
+        let update = |status: &str, timestamp: &str| {
+            let body = serde_json::json!({ "event": "shipping_status_updated", "order": {
+                "id": "550e8400-e29b-41d4-a716-446655440000", "order_number": "ORD-1",
+                "status": status, "status_label": "x" }, "timestamp": timestamp });
+            parse(&HeaderMap::new(), body.to_string().as_bytes())
+                .expect("valid")
+                .key
+        };
+        let at = "2026-04-18T10:05:12Z";
+        assert_eq!(update("delivered", at), update("delivered", at));
+        assert_ne!(update("ready_shipping", at), update("delivered", at));
+        assert_ne!(
+            update("delivered", at),
+            update("delivered", "2026-04-18T10:05:13Z")
+        );
     }
 
     #[test]

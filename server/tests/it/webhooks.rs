@@ -653,3 +653,91 @@ async fn a_partial_then_a_full_refund_from_points_both_apply() {
     .await;
     assert_eq!(app.count("webhook_inbox WHERE event = 'refunded'").await, 2);
 }
+
+/// Real Points stamps events to the second and may leave out `left_amount` or the timestamp,
+/// or write amounts as strings; each authenticated refund still counts exactly once.
+mod real_refunds {
+    use super::*;
+
+    async fn refunded_after(refunds: &[Value]) -> (String, Vec<bool>) {
+        let app = spawn_app().await;
+        let order_number = app.checkout_one_oud().await;
+        let uuid = new_uuid();
+        app.deliver(&order_event("approved", &order_number, &uuid, "approved"))
+            .await;
+        let mut duplicates = Vec::new();
+        for refund in refunds {
+            let mut event = order_event("refunded", &order_number, &uuid, "partially_refunded");
+            if let (Some(order), Some(fields)) =
+                (event["order"].as_object_mut(), refund.as_object())
+            {
+                for (key, value) in fields {
+                    order.insert(key.clone(), value.clone());
+                }
+            }
+            if refund.get("no_timestamp").is_some() {
+                event.as_object_mut().expect("object").remove("timestamp");
+            }
+            let response = app.deliver(&event).await;
+            assert_eq!(response.status(), 200, "refund {refund} must be accepted");
+            let body: Value = response.json().await.expect("json");
+            duplicates.push(body["duplicate"] == true);
+        }
+        app.wait_for_inbox_drained().await;
+        let view = app.get_order_with(&order_number, "").await;
+        let refunded = view["refunded_amount"].as_str().unwrap_or_default();
+        (refunded.to_owned(), duplicates)
+    }
+
+    #[tokio::test]
+    async fn two_partial_refunds_in_the_same_second_both_count() {
+        let (refunded, duplicates) = refunded_after(&[
+            json!({"refund_amount": 10.00, "left_amount": 140.75}),
+            json!({"refund_amount": 20.00, "left_amount": 120.75}),
+        ])
+        .await;
+        assert_eq!(refunded, "30.00");
+        assert_eq!(duplicates, [false, false]);
+    }
+
+    #[tokio::test]
+    async fn a_redelivered_refund_counts_once() {
+        let refund = json!({"refund_amount": 10.00, "left_amount": 140.75});
+        let (refunded, duplicates) = refunded_after(&[refund.clone(), refund]).await;
+        assert_eq!(refunded, "10.00");
+        assert_eq!(duplicates, [false, true]);
+    }
+
+    #[tokio::test]
+    async fn refunds_without_left_amount_or_timestamp_each_count() {
+        let (refunded, duplicates) = refunded_after(&[
+            json!({"refund_amount": 7.00, "no_timestamp": true}),
+            json!({"refund_amount": 3.00, "no_timestamp": true}),
+            json!({"refund_amount": 7.00, "no_timestamp": true}),
+        ])
+        .await;
+        assert_eq!(refunded, "10.00", "the third is the first one redelivered");
+        assert_eq!(duplicates, [false, false, true]);
+    }
+
+    #[tokio::test]
+    async fn amounts_written_as_strings_are_applied() {
+        let (refunded, duplicates) = refunded_after(&[
+            json!({"refund_amount": "5.00"}),
+            json!({"refund_amount": "25.00", "left_amount": "120.75", "total_price": "150.75"}),
+        ])
+        .await;
+        assert_eq!(refunded, "30.00");
+        assert_eq!(duplicates, [false, false]);
+    }
+
+    #[tokio::test]
+    async fn refunds_arriving_out_of_order_settle_on_what_is_left() {
+        let (refunded, _) = refunded_after(&[
+            json!({"refund_amount": 20.00, "left_amount": 120.75}),
+            json!({"refund_amount": 10.00, "left_amount": 140.75}),
+        ])
+        .await;
+        assert_eq!(refunded, "30.00");
+    }
+}
