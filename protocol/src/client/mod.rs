@@ -133,6 +133,10 @@ impl PointsClient {
         }
         let http = reqwest::Client::builder()
             .user_agent(concat!("points-kit/", env!("CARGO_PKG_VERSION")))
+            // A redirect would re-send `x-api-key` to wherever it points (another host, or
+            // https → http). Points' API never redirects, so none is followed.
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(config.timeout)
             .build()
             .map_err(|e| ClientError::Config(e.to_string()))?;
         Ok(PointsClient {
@@ -230,10 +234,13 @@ impl PointsClient {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(ClientError::from_transport)?;
+        if status.is_redirection() {
+            return Err(ClientError::Decode(format!(
+                "Points answered a redirect (HTTP {}); redirects are not followed",
+                status.as_u16()
+            )));
+        }
+        let bytes = read_capped(response).await?;
         if status.is_success() {
             let envelope: Value =
                 serde_json::from_slice(&bytes).map_err(|e| ClientError::Decode(format!("{e}")))?;
@@ -253,6 +260,32 @@ impl PointsClient {
             retry_after,
         ))
     }
+}
+
+/// The most of one answer the client reads: Points' envelopes are a few KiB, so a larger body
+/// is refused as it arrives rather than buffered whole.
+pub const MAX_ANSWER_BYTES: usize = 1 << 20;
+
+async fn read_capped(mut response: reqwest::Response) -> Result<Vec<u8>, ClientError> {
+    let too_large = || ClientError::Decode(format!("answer over {MAX_ANSWER_BYTES} bytes"));
+    if response
+        .content_length()
+        .is_some_and(|length| length > MAX_ANSWER_BYTES as u64)
+    {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(ClientError::from_transport)?
+    {
+        if bytes.len() + chunk.len() > MAX_ANSWER_BYTES {
+            return Err(too_large());
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
 }
 
 /// Reads the envelope's `data` from a raw success body; for callers holding bytes already.

@@ -3,6 +3,7 @@
 
 mod earning;
 mod helpers;
+mod hostile;
 mod lifecycle;
 mod orders;
 mod retries;
