@@ -339,6 +339,11 @@ impl Config {
         let mut url = origin
             .join(&self.return_path)
             .context("joining the return path")?;
+        // `//evil.example`, `/\evil.example` or `/\t/evil.example` start with '/' and still
+        // name another host once joined: shoppers who just paid must come back to us.
+        if url.origin() != origin.origin() {
+            bail!("the return path leads to another host; it must be a path on the public URL");
+        }
         url.query_pairs_mut()
             .append_pair("ref", order_number.as_str());
         Ok(url)

@@ -250,3 +250,31 @@ fn rejects_a_public_url_that_is_not_http() {
     assert!(Config::from_lookup(|k| env.get(k).cloned()).is_err());
     let _ = std::fs::remove_file(path);
 }
+
+#[test]
+fn rejects_a_return_path_that_leads_to_another_host() {
+    let path = catalog_file();
+    for bad in [
+        "//evil.example/return",
+        "/\\evil.example",
+        "/\t/evil.example",
+        "//127.0.0.1:9/x",
+    ] {
+        let env = env_with(&path, &[("POINTS_RETURN_PATH", bad)]);
+        let error = Config::from_lookup(|k| env.get(k).cloned()).expect_err(bad);
+        assert!(
+            format!("{error:#}").contains("another host"),
+            "{bad:?}: {error:#}"
+        );
+    }
+    let env = env_with(&path, &[("POINTS_RETURN_PATH", "/shop/return.html")]);
+    let config = Config::from_lookup(|k| env.get(k).cloned()).expect("a plain path is fine");
+    let probe = OrderNumber::parse("PK-000000-00000000").expect("number");
+    let url = config.callback_url(&probe).expect("callback");
+    assert!(
+        url.as_str()
+            .ends_with("/shop/return.html?ref=PK-000000-00000000"),
+        "{url}"
+    );
+    let _ = std::fs::remove_file(path);
+}
