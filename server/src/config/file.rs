@@ -58,8 +58,9 @@ pub fn layered(
     if let Some(path) = env("POINTS_CONFIG").filter(|p| !p.trim().is_empty()) {
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("reading the config file {path} (POINTS_CONFIG)"))?;
-        let parsed: FileConfig =
-            toml::from_str(&text).with_context(|| format!("parsing the config file {path}"))?;
+        let parsed: FileConfig = toml::from_str(&text).map_err(|e| {
+            anyhow::anyhow!("parsing the config file {path}: {}", describe(&e, &text))
+        })?;
         let dir = Path::new(&path)
             .parent()
             .map(Path::to_path_buf)
@@ -142,4 +143,20 @@ pub fn layered(
         }
     }
     Ok(move |name: &str| env(name).or_else(|| file.get(name).cloned()))
+}
+
+/// A TOML error as line, column and message, never the source line itself: toml's `Display`
+/// quotes the offending line, and a typo'd key on a line holding a secret
+/// (`privat_key = "sk_live_…"`) would print the secret at start-up and in `points preflight`.
+fn describe(error: &toml::de::Error, text: &str) -> String {
+    let message = error.message().trim().to_owned();
+    match error.span() {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            format!("line {line}, column {column}: {message}")
+        }
+        None => message,
+    }
 }

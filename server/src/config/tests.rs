@@ -119,6 +119,15 @@ fn production_mode_names_what_it_refuses() {
         &[("POINTS_BASE_URL", "https://localhost/api")],
         Some("local"),
     );
+    // The same hosts written absolute, with a trailing dot.
+    check(
+        &[("POINTS_BASE_URL", "https://sandbox.papp.sa./api")],
+        Some("sandbox"),
+    );
+    check(
+        &[("POINTS_BASE_URL", "https://localhost./api")],
+        Some("local"),
+    );
     check(
         &[("POINTS_BASE_URL", "http://business.papp.sa/api")],
         Some("https://"),
@@ -190,10 +199,26 @@ fn the_environment_overrides_the_file_which_overrides_defaults() {
 #[test]
 fn unknown_file_keys_are_refused_and_the_default_file_is_valid() {
     let path = std::env::temp_dir().join(format!("pk-config-{}.toml", uuid::Uuid::new_v4()));
-    std::fs::write(&path, "privat_key = \"typo\"\n").expect("write");
     let env = HashMap::from([("POINTS_CONFIG".to_owned(), path.display().to_string())]);
-    let error = layered(|k| env.get(k).cloned()).err().expect("refused");
-    assert!(format!("{error:#}").contains("privat_key"), "{error:#}");
+    // A typo'd key and a broken line, each holding a secret: named by key and line, the
+    // value never printed.
+    for (text, names) in [
+        (
+            "mode = \"development\"\nprivat_key = \"sk_live_do_not_print\"\n",
+            "privat_key",
+        ),
+        (
+            "mode = \"development\"\nprivate_key = \"sk_live_do_not_print\" oops\n",
+            "line 2",
+        ),
+    ] {
+        std::fs::write(&path, text).expect("write");
+        let error = layered(|k| env.get(k).cloned()).err().expect("refused");
+        let shown = format!("{error:#} {error:?}");
+        assert!(shown.contains(names), "{shown}");
+        assert!(shown.contains("line 2"), "{shown}");
+        assert!(!shown.contains("sk_live_do_not_print"), "{shown}");
+    }
     let _ = std::fs::remove_file(path);
 
     let default: FileConfig =
