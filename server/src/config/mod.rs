@@ -230,6 +230,8 @@ impl Config {
             catalog: Catalog::from_json(&catalog_text)
                 .with_context(|| format!("loading the catalog {catalog_path}"))?,
             mode: match get("POINTS_MODE") {
+                // Real Points means real money: its URL alone turns production's checks on.
+                None if is_production_points(get("POINTS_BASE_URL").as_deref()) => Mode::Production,
                 None => Mode::default(),
                 Some(text) => Mode::parse(&text).with_context(|| {
                     format!("POINTS_MODE {text:?} is neither development nor production")
@@ -279,6 +281,12 @@ impl Config {
         self.ops.validate()?;
         self.earning.validate()?;
         self.reconcile.validate()?;
+        ensure!(
+            self.mode == Mode::Production || !is_production_points(Some(&self.points_base_url)),
+            "POINTS_BASE_URL {} is production Points (real money): set POINTS_MODE=production, \
+             or use the sandbox in development",
+            self.points_base_url
+        );
         if self.mode == Mode::Production {
             self.validate_production(&base)?;
         }
@@ -354,6 +362,22 @@ impl Config {
             .append_pair("ref", order_number.as_str());
         Ok(url)
     }
+}
+
+/// Whether `base_url` is Points' production API: a host under `papp.sa` other than the
+/// sandbox's (`business.papp.sa` today), a trailing dot or not.
+fn is_production_points(base_url: Option<&str>) -> bool {
+    let Some(url) = base_url.and_then(|u| Url::parse(u.trim()).ok()) else {
+        return false;
+    };
+    let host = url
+        .host_str()
+        .unwrap_or_default()
+        .trim_end_matches('.')
+        .to_ascii_lowercase();
+    let papp = host == "papp.sa" || host.ends_with(".papp.sa");
+    let sandbox = host == "sandbox.papp.sa" || host.ends_with(".sandbox.papp.sa");
+    papp && !sandbox
 }
 
 /// The address the binary listens on: `POINTS_SERVER_ADDR` (or `listen_addr` in the file),

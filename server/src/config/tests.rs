@@ -303,3 +303,38 @@ fn rejects_a_return_path_that_leads_to_another_host() {
     );
     let _ = std::fs::remove_file(path);
 }
+
+#[test]
+fn production_points_means_production_mode() {
+    let path = catalog_file();
+    let load = |extra: &[(&str, &str)]| {
+        let env = env_with(&path, extra);
+        Config::from_lookup(|k| env.get(k).cloned())
+    };
+    // Unset: inferred from the URL, with every production check.
+    let inferred = load(&[("POINTS_BASE_URL", "https://business.papp.sa/api")]).expect("valid");
+    assert_eq!(inferred.mode, Mode::Production);
+    let plain_http = load(&[
+        ("POINTS_BASE_URL", "https://business.papp.sa/api"),
+        ("POINTS_PUBLIC_URL", "http://shop.example"),
+    ])
+    .expect_err("production checks apply");
+    assert!(
+        format!("{plain_http:#}").contains("public URL"),
+        "{plain_http:#}"
+    );
+    // Said development, with real Points: refused.
+    let said = load(&[
+        ("POINTS_BASE_URL", "https://business.papp.sa./api"),
+        ("POINTS_MODE", "development"),
+    ])
+    .expect_err("development against production Points");
+    assert!(
+        format!("{said:#}").contains("POINTS_MODE=production"),
+        "{said:#}"
+    );
+    // The sandbox stays development.
+    let sandbox = load(&[("POINTS_BASE_URL", "https://sandbox.papp.sa/api")]).expect("valid");
+    assert_eq!(sandbox.mode, Mode::Development);
+    let _ = std::fs::remove_file(path);
+}
