@@ -5,7 +5,7 @@
 //! with Playwright's request routing, so each ordering is forced, not hoped for.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
@@ -125,7 +125,29 @@ async fn double_clicked_pay_makes_one_session(session: Session) -> Result<()> {
     let checkout = CheckoutPage(&session);
     checkout.open(&stack.storefront_url, OUD_50.sku).await?;
     checkout.shows_total(OUD_50.price).await?;
+    // The checkout call is held until both clicks are in: on a fast machine the first answer
+    // could otherwise navigate to the hosted page before the second tap, which then lands on
+    // whatever the hosted page has at that spot (seen in CI: its cancel link).
+    let tapped = Arc::new(AtomicBool::new(false));
+    let released = tapped.clone();
+    session
+        .page
+        .route(CHECKOUT_API, move |route: Route| {
+            let released = released.clone();
+            async move {
+                for _ in 0..100 {
+                    if released.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                let answer = send_to_points(&route).await?;
+                route.fulfill(answer).await
+            }
+        })
+        .await?;
     checkout.pay_twice_quickly().await?;
+    tapped.store(true, Ordering::SeqCst);
     let hosted = HostedCheckout(&session);
     hosted.wait_until_open(&stack.sandbox_url).await?;
     session.snap("hosted").await?;
@@ -177,6 +199,8 @@ async fn back_after_success_shows_the_same_order(session: Session) -> Result<()>
 /// The hosted page's one-click approve (a form POST that Points answers with a redirect to the
 /// store; redirects themselves cannot be routed, the request that causes one can).
 const APPROVE: &str = "**/checkout/*/approve";
+/// The storefront's own checkout call (`www/js/checkout.js`).
+const CHECKOUT_API: &str = "**/api/checkout";
 
 /// Sends the routed request on to Points as the browser would, without following Points'
 /// redirect, and answers Points' response as it came, ready to hand to the browser (or not).
