@@ -1,11 +1,11 @@
 //! The sender: takes pending outbox rows oldest first and sends them to Points one at a time.
 //!
 //! Points answers a concurrent earning for the merchant with 429, so only one process sends at
-//! a time: a pass takes the database lease (`earning` in the `lease` table) when there is work, renews
-//! it before every row and gives it up when no row is due. A server instance, another instance
-//! on the same Postgres, or `points-server earn … --wait` on the same SQLite file: whoever
-//! holds the lease sends, the others wait for it. The lease outlives any attempt in flight
-//! ([`EarningConfig::lease`]), and a crashed holder's lease expires.
+//! a time: a pass takes the database lease (`earning` in the `lease` table) when there is
+//! work, renews it before every row and gives it up when no row is due. A server instance,
+//! another instance on the same Postgres, or `points-server earn … --wait` on the same SQLite
+//! file: whoever holds the lease sends, the others wait for it. The lease outlives any attempt
+//! in flight ([`EarningConfig::lease`]), and a crashed holder's lease expires.
 //!
 //! Each attempt first marks the row as possibly sent (`claim`), then sends it once (no client
 //! retries: the row's back-off is the retry), then records the answer. So a crash before the
@@ -34,11 +34,10 @@ use crate::telemetry::metrics::status_label;
 /// How often the sender looks for due rows without being woken (a row enqueued by another
 /// process, a lease given up elsewhere).
 pub const POLL_INTERVAL: Duration = Duration::from_secs(1);
-/// The least pause between two passes, so a row due "now" that cannot be marked (a failing
-/// database) does not spin the loop.
 /// The sender's name in the `lease` table.
 pub const LEASE: &str = "earning";
-
+/// The least pause between two passes, so a row due "now" that cannot be marked (a failing
+/// database) does not spin the loop.
 const MIN_PAUSE: Duration = Duration::from_millis(5);
 
 /// Sends due rows; one per process is enough, more are harmless (they share the lease).
