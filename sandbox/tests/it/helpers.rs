@@ -93,7 +93,7 @@ impl Drop for TestSandbox {
         let violations = self.checked.violations();
         if !violations.is_empty() && !std::thread::panicking() {
             panic!(
-                "{} API response(s) do not match openapi-v1.yaml:\n{}",
+                "{} API response(s) do not match Points' OpenAPI spec (sandbox/spec/points-openapi-v1.yaml):\n{}",
                 violations.len(),
                 violations.join("\n")
             );

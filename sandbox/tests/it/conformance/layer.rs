@@ -90,10 +90,6 @@ async fn the_checker_catches_off_schema_answers() {
     use serde_json::json;
     use tower::ServiceExt;
 
-    if super::spec().is_none() {
-        eprintln!("SKIPPED: the shared Points contract is missing");
-        return;
-    }
     let uuid = "550e8400-e29b-41d4-a716-446655440000";
     let router = Router::new()
         .route(

@@ -1,9 +1,11 @@
 //! Conformance: every response the scenario below provokes, success and error alike, is
-//! validated with a real JSON-schema validator against the schema `shared/points/openapi-v1.yaml`
-//! documents for that operation and status. Beyond the scenario, every `/api/…` response any
-//! test of the suite gets goes through [`violations`] in one place: [`layer`] wraps the router
-//! `spawn_sandbox()` serves, whatever helper or raw client made the call, and a test whose
-//! sandbox answered anything off-schema fails when its `TestSandbox` is dropped.
+//! validated with a real JSON-schema validator against the schema Points' OpenAPI spec
+//! documents for that operation and status. The spec is vendored as
+//! `sandbox/spec/points-openapi-v1.yaml` and compiled into the tests, so they run on every
+//! clone and never skip. Beyond the scenario, every `/api/…` response any test of the suite
+//! gets goes through [`violations`] in one place: [`layer`] wraps the router `spawn_sandbox()`
+//! serves, whatever helper or raw client made the call, and a test whose sandbox answered
+//! anything off-schema fails when its `TestSandbox` is dropped.
 //!
 //! OpenAPI 3.0 schemas are not quite JSON Schema, so the spec is translated first:
 //! `nullable: true` becomes a `null` alternative, and `oneOf` becomes `anyOf`, because the
@@ -18,7 +20,6 @@
 
 use std::{
     collections::{HashMap, HashSet},
-    path::PathBuf,
     sync::{Arc, Mutex, OnceLock},
 };
 
@@ -89,25 +90,26 @@ impl Recorder<'_> {
     }
 }
 
-/// The translated spec, loaded once for the whole suite; `None` when the file is missing.
-fn spec() -> Option<&'static Value> {
-    static SPEC: OnceLock<Option<Value>> = OnceLock::new();
+/// Points' OpenAPI v1 spec as vendored in the repository (its header says where from and when).
+/// Compiled in: a clone without it does not build, so no test can skip for want of it.
+pub const SPEC_YAML: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/spec/points-openapi-v1.yaml"
+));
+
+/// The translated spec, parsed once for the whole suite.
+fn spec() -> &'static Value {
+    static SPEC: OnceLock<Value> = OnceLock::new();
     SPEC.get_or_init(|| {
-        let text = std::fs::read_to_string(spec_path()).ok()?;
-        Some(translate(
-            serde_norway::from_str(&text).expect("the spec is YAML"),
-        ))
+        translate(serde_norway::from_str(SPEC_YAML).expect("the vendored spec is YAML"))
     })
-    .as_ref()
 }
 
 /// What is wrong with one API response of any test in the suite, against the spec: empty when
 /// it conforms, or when the route is one the spec does not know (unknown-route tests).
 /// `concrete` is the path below `/api` (`/v1/orders/…`).
 pub fn violations(method: &str, concrete: &str, status: u16, body: &Value) -> Vec<String> {
-    let Some(spec) = spec() else {
-        return Vec::new();
-    };
+    let spec = spec();
     let path = concrete.split('?').next().unwrap_or_default();
     let Some(template) = template_for(spec, path) else {
         return Vec::new();
@@ -216,42 +218,9 @@ fn leak_method(method: &str) -> &'static str {
     }
 }
 
-/// `POINTS_OPENAPI` if set, else the first `shared/points/openapi-v1.yaml` beside the checkout
-/// or any folder above it (the contract lives outside the repository, and a git worktree sits
-/// deeper than the main checkout).
-fn spec_path() -> PathBuf {
-    const RELATIVE: &str = "shared/points/openapi-v1.yaml";
-    if let Some(path) = std::env::var_os("POINTS_OPENAPI") {
-        return PathBuf::from(path);
-    }
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    manifest
-        .ancestors()
-        .map(|dir| dir.join(RELATIVE))
-        .find(|candidate| candidate.is_file())
-        .unwrap_or_else(|| {
-            // CI lays the contract beside the clone: there, a missing spec is a broken set-up,
-            // not a reason to skip the one test that holds the sandbox to the contract.
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI must find {RELATIVE} beside the checkout (or set POINTS_OPENAPI)"
-            );
-            manifest.join("../..").join(RELATIVE)
-        })
-}
-
 #[tokio::test]
 async fn every_response_matches_the_openapi_schema() {
-    let path = spec_path();
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        eprintln!(
-            "SKIPPED: conformance needs {} (the shared Points contract), which is missing",
-            path.display()
-        );
-        return;
-    };
-    let spec: Value = serde_norway::from_str(&text).expect("the spec is YAML");
-    let spec = translate(spec);
+    let spec = spec();
     let app = spawn_sandbox().await;
     let mut r = Recorder {
         app: &app,
@@ -262,7 +231,7 @@ async fn every_response_matches_the_openapi_schema() {
     let mut failures = Vec::new();
     let mut fallbacks = 0;
     for exchange in &r.seen {
-        match schema_for(&spec, exchange) {
+        match schema_for(spec, exchange) {
             Ok((schema, fallback)) => {
                 fallbacks += usize::from(fallback);
                 let errors = validate(&schema, &exchange.body);
@@ -287,7 +256,7 @@ async fn every_response_matches_the_openapi_schema() {
         .iter()
         .map(|e| (e.path.clone(), e.method, e.status))
         .collect();
-    let missing: Vec<String> = documented_statuses(&spec)
+    let missing: Vec<String> = documented_statuses(spec)
         .into_iter()
         .filter(|key| !seen.contains(key))
         .map(|(path, method, status)| format!("{method} {path} → {status}"))
@@ -337,14 +306,35 @@ fn documented_statuses(spec: &Value) -> Vec<(String, &'static str, u16)> {
     out
 }
 
+/// The spec lives in the repository, says where it came from and when, and is Points' v1
+/// definition of every path the scenario calls.
+#[test]
+fn the_vendored_spec_names_its_source_and_date_and_is_points_v1() {
+    let header: Vec<&str> = SPEC_YAML
+        .lines()
+        .take_while(|line| line.starts_with('#') || line.is_empty())
+        .collect();
+    let header = header.join("\n");
+    assert!(
+        header.contains("../shared/points/openapi-v1.yaml"),
+        "{header}"
+    );
+    assert!(header.contains("2026-12-07"), "{header}");
+    let spec = spec();
+    assert_eq!(spec["info"]["title"], "Points API");
+    assert_eq!(spec["info"]["version"], "1.0.0");
+    for path in [
+        "/v1/orders/checkout/{publicKey}",
+        "/v1/orders/{orderUuid}",
+        "/v1/webhooks",
+    ] {
+        assert!(spec["paths"][path].is_object(), "{path} is in the spec");
+    }
+}
+
 /// The validator really rejects what the spec forbids, so a pass above means something.
 #[test]
 fn the_translated_spec_rejects_a_malformed_order() {
-    let Ok(text) = std::fs::read_to_string(spec_path()) else {
-        eprintln!("SKIPPED: the shared Points contract is missing");
-        return;
-    };
-    let spec = translate(serde_norway::from_str(&text).expect("yaml"));
     let exchange = Exchange {
         path: "/v1/orders/{orderUuid}".to_owned(),
         method: "get",
@@ -352,7 +342,7 @@ fn the_translated_spec_rejects_a_malformed_order() {
         body: json!({ "status": true, "message": "", "appended_data": {},
                       "data": { "id": "forty-two", "order_status": "lost", "type": 3 } }),
     };
-    let (schema, _) = schema_for(&spec, &exchange).expect("documented");
+    let (schema, _) = schema_for(spec(), &exchange).expect("documented");
     let validator = jsonschema::validator_for(&schema).expect("schema");
     assert_eq!(validator.iter_errors(&exchange.body).count(), 3);
 }
@@ -460,10 +450,7 @@ fn translate(value: Value) -> Value {
 
 #[test]
 fn concrete_paths_find_their_spec_templates() {
-    let Some(spec) = spec() else {
-        eprintln!("SKIPPED: the shared Points contract is missing");
-        return;
-    };
+    let spec = spec();
     let uuid = "550e8400-e29b-41d4-a716-446655440000";
     let check = |path: String, expect: Option<&str>| {
         assert_eq!(template_for(spec, &path).as_deref(), expect, "{path}");
