@@ -22,6 +22,7 @@ mod cmd;
 mod dist;
 mod fuzz;
 mod layers;
+mod postgres;
 mod tasks;
 mod tools;
 mod verify;
@@ -73,4 +74,7 @@ tasks:
 environment:
   POINTS_KIT_TOOLS    where tools are cached (default: <repo>/.tools)
   POINTS_KIT_WASM     `rustup` or `debian` to force a wasm toolchain (default: detect)
+  POINTS_TEST_POSTGRES_URL  the Postgres `test` uses when it answers (default
+                      postgres://postgres@127.0.0.1:5432/test); otherwise `test` starts a private
+                      cluster (Debian's initdb/pg_ctl) and every Postgres test must run
   CARGO_TARGET_DIR    honoured for every build";

@@ -8,6 +8,7 @@ use anyhow::{Context, Result, bail};
 
 use crate::build::build_widget;
 use crate::cmd::{Tally, run, run_tests};
+use crate::postgres::TestPostgres;
 use crate::tools::{Need, Project, Tools, WasmToolchain};
 
 /// Builds the widget into `dist/widget/` (both bundles, the loader, its TypeScript declarations).
@@ -30,6 +31,9 @@ pub fn test(project: &Project, args: &[String]) -> Result<()> {
             Need::Everything
         },
     )?;
+    // Every Postgres test runs: the machine's Postgres, else a private cluster for this run
+    // (stopped when `postgres` drops, on success and failure alike), else no test run at all.
+    let postgres = TestPostgres::ensure()?;
     eprintln!(
         "xtask: set-up checked in {:.1}s",
         started.elapsed().as_secs_f64()
@@ -62,16 +66,18 @@ pub fn test(project: &Project, args: &[String]) -> Result<()> {
     let mut tally = Tally::default();
     // Unit and integration tests on the host: every crate but the browser suites (the widget's
     // pure logic runs here; its DOM tests run in Chromium below).
-    tally.add(run_tests(project.cargo().args([
-        "test",
-        "--workspace",
-        "--exclude",
-        "e2e",
-    ]))?);
+    let mut host = project.cargo();
+    host.args(["test", "--workspace", "--exclude", "e2e"]);
+    postgres.export(&mut host);
+    eprintln!(
+        "xtask: every Postgres test must run, on {}",
+        postgres.origin
+    );
+    tally.add(run_tests(&mut host)?);
 
     if !quick {
         tally.add(widget_browser_tests(project, &tools)?);
-        tally.add(e2e_tests(project, &tools, &widget_dir)?);
+        tally.add(e2e_tests(project, &tools, &widget_dir, &postgres)?);
     }
 
     eprintln!(
@@ -128,10 +134,16 @@ fn widget_browser_tests(project: &Project, tools: &Tools) -> Result<Tally> {
 }
 
 /// The end-to-end suites: sandbox + server + storefront in-process, driven by Playwright.
-fn e2e_tests(project: &Project, tools: &Tools, widget_dir: &Path) -> Result<Tally> {
+fn e2e_tests(
+    project: &Project,
+    tools: &Tools,
+    widget_dir: &Path,
+    postgres: &TestPostgres,
+) -> Result<Tally> {
     let mut cargo = project.cargo();
     cargo.args(["test", "--package", "e2e"]);
     e2e_env(&mut cargo, project, tools, widget_dir)?;
+    postgres.export(&mut cargo);
     run_tests(&mut cargo)
 }
 

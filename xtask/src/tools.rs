@@ -305,7 +305,7 @@ fn ensure_promtool() {
 
 /// Installs Debian packages that are not installed yet; as root only, otherwise stops with
 /// the exact command to run.
-fn apt_install_missing(packages: &[&str]) -> Result<()> {
+pub(crate) fn apt_install_missing(packages: &[&str]) -> Result<()> {
     let missing: Vec<&str> = packages
         .iter()
         .copied()
@@ -319,10 +319,7 @@ fn apt_install_missing(packages: &[&str]) -> Result<()> {
         return Ok(());
     }
     let list = missing.join(" ");
-    let is_root = read(&mut command("id", &["-u"]))
-        .map(|uid| uid == "0")
-        .unwrap_or(false);
-    if !is_root {
+    if !is_root() {
         bail!(
             "missing Debian packages; run:\n\n    sudo apt-get update && sudo apt-get install -y {list}\n"
         );
@@ -334,6 +331,13 @@ fn apt_install_missing(packages: &[&str]) -> Result<()> {
         .args(&missing)
         .env("DEBIAN_FRONTEND", "noninteractive");
     run(&mut install)
+}
+
+/// Whether xtask runs as uid 0 (`id -u`).
+pub(crate) fn is_root() -> bool {
+    read(&mut command("id", &["-u"]))
+        .map(|uid| uid == "0")
+        .unwrap_or(false)
 }
 
 /// Finds a program on PATH.

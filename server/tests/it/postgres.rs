@@ -1,7 +1,8 @@
 //! The intake, worker, idempotency and lookup paths against Postgres, each test in a fresh
 //! database, including two server instances on one database. Runs when
 //! `POINTS_TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/test`) is reachable;
-//! otherwise each test prints "skipping Postgres tests: <reason>" and passes.
+//! otherwise each test prints "skipping Postgres tests: <reason>" and passes, except in CI (`CI`
+//! set) and under `cargo xtask test` (`POINTS_TEST_REQUIRE_POSTGRES=1`), where it fails.
 //!
 //! `POINTS_TEST_DATABASE=postgres cargo test -p server` runs the whole suite on Postgres.
 
