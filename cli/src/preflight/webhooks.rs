@@ -1,11 +1,16 @@
 //! Webhooks and callbacks: an HTTPS webhook URL whose certificate validates, the secret checked
 //! (in constant time, by the running server: wrong and missing secrets refused), idempotency on
 //! `(order.id, event)` (the same signed test event twice, one row), the callback page.
+//!
+//! The wrong- and missing-secret deliveries carry a probe mark made with the real secret, so
+//! the server counts them as `reason="probe"` and the production alert on wrong secrets stays
+//! quiet; a mark without the secret counts as a real failure (`server::inbox::delivery::probe`).
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use server::inbox::delivery::probe;
 use url::Url;
 
 use super::{Group, Inputs, Items, fail, pass};
@@ -166,16 +171,44 @@ impl SelfTest<'_> {
         admin_get(&self.http, &self.server, self.config, path).await
     }
 
-    async fn deliver(&self, secret: Option<&str>, body: &Value) -> Result<StatusCode, String> {
+    /// A delivery signed as Points signs it.
+    async fn deliver(&self, secret: &str, body: &Value) -> Result<StatusCode, String> {
+        self.post_webhook(Some(secret), body, |_| None).await
+    }
+
+    /// A delivery with a missing or wrong secret, marked as this probe with the real secret
+    /// (`server::inbox::delivery::probe`): the server refuses it all the same, but counts it
+    /// as `reason="probe"`, so running preflight does not fire
+    /// `WebhookSecretVerificationFailures`.
+    async fn probe(&self, presented: Option<&str>, body: &Value) -> Result<StatusCode, String> {
+        let secret = &self.config.webhook_secret;
+        self.post_webhook(presented, body, |bytes| {
+            Some(probe::marker(secret, SystemTime::now(), presented, bytes))
+        })
+        .await
+    }
+
+    async fn post_webhook(
+        &self,
+        secret: Option<&str>,
+        body: &Value,
+        mark: impl FnOnce(&[u8]) -> Option<String>,
+    ) -> Result<StatusCode, String> {
+        // Serialized here, since a probe's mark covers the exact bytes sent.
+        let bytes = serde_json::to_vec(body).map_err(|e| format!("test event: {e}"))?;
         let mut request = self
             .http
             .post(self.url(WEBHOOK_PATH))
             .header("x-webhook-event", "approved")
-            .json(body);
+            .header(reqwest::header::CONTENT_TYPE, "application/json");
         if let Some(secret) = secret {
             request = request.header("x-webhook-secret", secret);
         }
+        if let Some(mark) = mark(&bytes) {
+            request = request.header(probe::PROBE_HEADER, mark);
+        }
         request
+            .body(bytes)
             .send()
             .await
             .map(|r| r.status())
@@ -192,7 +225,7 @@ impl SelfTest<'_> {
             .collect();
         let mut evidence = Vec::new();
         for (name, secret) in [("missing", None), ("wrong", Some(wrong.as_str()))] {
-            match self.deliver(secret, &event).await {
+            match self.probe(secret, &event).await {
                 Ok(StatusCode::UNAUTHORIZED) => evidence.push(format!("{name} secret → 401")),
                 Ok(status) => {
                     return fail(format!(
@@ -231,7 +264,7 @@ impl SelfTest<'_> {
         let mut timings = Vec::new();
         for _ in 0..2 {
             let started = std::time::Instant::now();
-            match self.deliver(Some(secret), &event).await {
+            match self.deliver(secret, &event).await {
                 Ok(status) if status.is_success() => timings.push(started.elapsed()),
                 Ok(status) => {
                     return fail(format!(
@@ -339,4 +372,95 @@ fn test_event() -> Value {
         },
         "timestamp": now
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use axum::http::HeaderMap;
+    use protocol::{ApiKey, WebhookSecret};
+
+    use super::*;
+
+    type Seen = Arc<Mutex<Vec<(HeaderMap, Vec<u8>)>>>;
+
+    /// A webhook route that records each delivery and refuses it, as a server would a probe.
+    async fn recording_server() -> (Url, Seen) {
+        let seen = Seen::default();
+        let record = seen.clone();
+        let app = axum::Router::new().route(
+            WEBHOOK_PATH,
+            axum::routing::post(
+                move |headers: HeaderMap, body: axum::body::Bytes| async move {
+                    record.lock().expect("seen").push((headers, body.to_vec()));
+                    StatusCode::UNAUTHORIZED
+                },
+            ),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url =
+            Url::parse(&format!("http://{}", listener.local_addr().expect("addr"))).expect("url");
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (url, seen)
+    }
+
+    fn config(secret: &str) -> server::Config {
+        server::Config::new(
+            "sqlite::memory:",
+            server::config::PointsAccount {
+                base_url: "https://sandbox.papp.sa/api".into(),
+                public_key: "pk_test".into(),
+                private_key: ApiKey::new("sk_test"),
+            },
+            WebhookSecret::new(secret),
+            "https://shop.example",
+            server::Catalog::from_json(r#"{"products":[{"sku":"oud-50","name":{"ar":"عود","en":"Oud"},"price":"150.75"}]}"#).expect("catalog"),
+        )
+    }
+
+    #[tokio::test]
+    async fn the_wrong_secret_probes_carry_a_mark_only_the_real_secret_makes() {
+        // Arrange
+        let (server, seen) = recording_server().await;
+        let config = config("whsec_the_real_secret_of_this_shop");
+        let selftest = SelfTest {
+            http: reqwest::Client::new(),
+            server,
+            config: &config,
+        };
+        let event = test_event();
+
+        // Act
+        let wrong = selftest.probe(Some("whsec_wrong"), &event).await;
+        let missing = selftest.probe(None, &event).await;
+        let signed = selftest
+            .deliver(config.webhook_secret.expose(), &event)
+            .await;
+
+        // Assert: the server's own check takes both probes as marked with the real secret and
+        // not with another; the signed delivery carries no mark.
+        assert_eq!(
+            (wrong, missing),
+            (Ok(StatusCode::UNAUTHORIZED), Ok(StatusCode::UNAUTHORIZED))
+        );
+        assert!(signed.is_ok());
+        let seen = seen.lock().expect("seen");
+        assert_eq!(seen.len(), 3);
+        let other = WebhookSecret::new("whsec_someone_else");
+        for (headers, body) in &seen[..2] {
+            let now = SystemTime::now();
+            assert!(probe::is_signed_probe(
+                headers,
+                body,
+                &[&config.webhook_secret],
+                now
+            ));
+            assert!(!probe::is_signed_probe(headers, body, &[&other], now));
+        }
+        assert!(seen[1].0.get("x-webhook-secret").is_none());
+        assert!(seen[2].0.get(probe::PROBE_HEADER).is_none());
+    }
 }

@@ -11,6 +11,8 @@ use serde_json::Value;
 
 use crate::error::ApiError;
 
+pub mod probe;
+
 pub const SECRET_HEADER: &str = "x-webhook-secret";
 pub const EVENT_HEADER: &str = "x-webhook-event";
 
@@ -61,6 +63,14 @@ impl UnverifiedWebhook {
             headers: self.headers,
             body: self.body,
         }))
+    }
+}
+
+impl UnverifiedWebhook {
+    /// Whether this delivery is a `points preflight` probe marked by someone holding one of
+    /// `secrets` ([`probe`]); it only tells how to count a delivery [`Self::verify`] refused.
+    pub fn is_signed_probe(&self, secrets: &[&WebhookSecret], now: std::time::SystemTime) -> bool {
+        probe::is_signed_probe(&self.headers, &self.body, secrets, now)
     }
 }
 

@@ -85,6 +85,9 @@ pub enum WebhookOutcome {
 pub enum RejectReason {
     /// `X-Webhook-Secret` missing or wrong.
     Secret,
+    /// The same, from `points preflight`'s probe, marked with the real secret
+    /// ([`crate::inbox::delivery::probe`]); kept apart so it pages no one.
+    Probe,
     /// Right secret, unreadable body (kept in `webhook_rejected`).
     Malformed,
     TooLarge,
@@ -286,6 +289,7 @@ impl WebhookOutcome {
             WebhookOutcome::Accepted => ("accepted", ""),
             WebhookOutcome::Duplicate => ("duplicate", ""),
             WebhookOutcome::Rejected(RejectReason::Secret) => ("rejected", "secret"),
+            WebhookOutcome::Rejected(RejectReason::Probe) => ("rejected", "probe"),
             WebhookOutcome::Rejected(RejectReason::Malformed) => ("rejected", "malformed"),
             WebhookOutcome::Rejected(RejectReason::TooLarge) => ("rejected", "too_large"),
             WebhookOutcome::Rejected(RejectReason::Other) => ("rejected", "other"),

@@ -6,8 +6,10 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
+use server::inbox::delivery::probe;
 
 use crate::stack::{StackOptions, spawn_stack};
 
@@ -104,6 +106,66 @@ async fn the_alert_rules_are_well_formed_and_use_only_exported_metrics() {
             "{name}: no heading for #{fragment} in {anchors:?}"
         );
     }
+}
+
+/// `points preflight`'s wrong-secret probe is refused like any other delivery but counted as
+/// `reason="probe"`, which `WebhookSecretVerificationFailures` does not look at; a mark made
+/// without the secret, for another presented secret or too long ago counts as a real failure.
+#[tokio::test]
+async fn a_marked_preflight_probe_counts_apart_and_a_forged_mark_counts_as_a_wrong_secret() {
+    // Arrange
+    let stack = spawn_stack(StackOptions::default()).await;
+    let secret = protocol::WebhookSecret::new(stack.webhook_secret.clone());
+    let impostor = protocol::WebhookSecret::new("whsec_not_the_servers_secret");
+    let body = serde_json::to_vec(&serde_json::json!({"event": "approved"})).expect("json");
+    let now = SystemTime::now();
+    let wrong = Some("wrong-secret-of-the-probe");
+    let post = |presented: Option<&'static str>, mark: String| {
+        let mut request = stack
+            .http
+            .post(format!("{}/webhooks/points", stack.server))
+            .header("content-type", "application/json")
+            .header(probe::PROBE_HEADER, mark)
+            .body(body.clone());
+        if let Some(presented) = presented {
+            request = request.header("x-webhook-secret", presented);
+        }
+        async move { request.send().await.expect("delivery").status() }
+    };
+
+    // Act: two genuine probes (wrong and missing secret), then four forgeries.
+    let genuine = [
+        post(wrong, probe::marker(&secret, now, wrong, &body)).await,
+        post(None, probe::marker(&secret, now, None, &body)).await,
+    ];
+    let stale = now - Duration::from_secs(3600);
+    let forged = [
+        post(wrong, probe::marker(&impostor, now, wrong, &body)).await,
+        post(
+            Some("another-guess"),
+            probe::marker(&secret, now, wrong, &body),
+        )
+        .await,
+        post(wrong, probe::marker(&secret, stale, wrong, &body)).await,
+        post(wrong, "t=1,v1=00".to_owned()).await,
+    ];
+    let scrape = stack.scrape().await;
+    let stored = stack.count("webhook_inbox").await;
+    stack.stop().await;
+
+    // Assert: all refused and nothing stored; the probes apart, the forgeries as wrong secrets.
+    for status in genuine.iter().chain(&forged) {
+        assert_eq!(status.as_u16(), 401);
+    }
+    assert_eq!(stored, 0);
+    let rejected = |reason: &str| {
+        scrape.value(
+            "pointskit_webhook_deliveries_total",
+            &[("outcome", "rejected"), ("reason", reason)],
+        )
+    };
+    assert_eq!(rejected("probe"), 2.0);
+    assert_eq!(rejected("secret"), 4.0);
 }
 
 #[test]
