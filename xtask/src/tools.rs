@@ -293,7 +293,8 @@ fn ensure_chromium() -> Result<(PathBuf, PathBuf)> {
 }
 
 /// promtool (Debian's `prometheus`) checks the server's alert rules and runs their unit tests.
-/// Best effort: without it those two tests say they skipped, and nothing else needs it.
+/// Best effort: without it those two tests say they skipped (or, with `CI` set, fail), and
+/// nothing else needs it.
 fn ensure_promtool() {
     if which("promtool").is_some() {
         return;

@@ -2,7 +2,8 @@
 //! alert, expr, for, labels, annotations; the alerts API.md §8.3 asks for; every metric an
 //! expression names is one a real `/metrics` scrape declares; every runbook link lands on a
 //! heading of `docs/runbook.md`), and, where `promtool` is installed (Debian's `prometheus`
-//! package), `promtool check rules` and the unit tests in `points.rules.test.yml`.
+//! package; in CI it must be), `promtool check rules` and the unit tests in
+//! `points.rules.test.yml`, among them that preflight's marked probe fires no alert.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -175,6 +176,11 @@ fn promtool_accepts_the_rules_and_their_unit_tests_pass() {
         .arg("--version")
         .output()
     else {
+        // The probe and the alerts are only proven by promtool: CI may not pass without it.
+        assert!(
+            !in_ci(),
+            "CI is set, so promtool must run the alert-rule unit tests (apt-get install prometheus)"
+        );
         println!("promtool not installed (apt-get install prometheus): structural check only");
         return;
     };
@@ -196,6 +202,11 @@ fn promtool_accepts_the_rules_and_their_unit_tests_pass() {
             String::from_utf8_lossy(&output.stderr)
         );
     }
+}
+
+/// Whether `CI` is set (to anything but empty, `0` or `false`), as CI services do.
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !matches!(v.trim(), "" | "0" | "false"))
 }
 
 /// `0m`, `5m`, `1h30m`: Prometheus durations.
