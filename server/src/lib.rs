@@ -72,10 +72,16 @@ impl App {
     /// earning sender and the scheduled reconciliation.
     pub async fn start(config: Config) -> anyhow::Result<App> {
         let state = AppState::connect(config).await?;
+        if !state.config.ops.verify_webhooks {
+            tracing::warn!(
+                "verify_webhooks = false: deliveries that make an order paid are applied without asking Points"
+            );
+        }
         let worker = inbox::worker::spawn(
             state.db.clone(),
             state.inbox_notify.clone(),
             state.config.retention,
+            inbox::verify::Verifier::from_state(&state),
         );
         let earning = earning::sender::spawn(&state);
         let reconciler = reconcile::spawn(state.clone());

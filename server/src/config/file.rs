@@ -30,6 +30,7 @@ pub(super) struct FileConfig {
     admin_token_file: Option<String>,
     webhooks_enabled: Option<bool>,
     log_redaction: Option<bool>,
+    verify_webhooks: Option<bool>,
     earning_timeout: Option<String>,
     earning_max_backoff: Option<String>,
     reconcile_enabled: Option<bool>,
@@ -110,6 +111,10 @@ pub fn layered(
             (
                 "POINTS_LOG_REDACTION",
                 parsed.log_redaction.map(|on| on.to_string()),
+            ),
+            (
+                "POINTS_VERIFY_WEBHOOKS",
+                parsed.verify_webhooks.map(|on| on.to_string()),
             ),
             ("POINTS_EARNING_TIMEOUT", parsed.earning_timeout),
             ("POINTS_EARNING_MAX_BACKOFF", parsed.earning_max_backoff),

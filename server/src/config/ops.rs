@@ -24,6 +24,11 @@ pub struct OpsConfig {
     /// `true`). Off only for debugging on a developer's machine: production mode refuses it
     /// and `points preflight` fails it.
     pub log_redaction: bool,
+    /// Whether the inbox worker has Points confirm, with the private key, every delivery that
+    /// would make an order paid before applying it (`POINTS_VERIFY_WEBHOOKS`, default `true`;
+    /// see `server/src/inbox/verify.rs`). Off, a leaked webhook secret is enough to mark an
+    /// order paid.
+    pub verify_webhooks: bool,
 }
 
 impl Default for OpsConfig {
@@ -32,12 +37,14 @@ impl Default for OpsConfig {
             admin_token: None,
             webhooks_enabled: true,
             log_redaction: true,
+            verify_webhooks: true,
         }
     }
 }
 
 impl OpsConfig {
-    /// Reads `POINTS_ADMIN_TOKEN` (or `POINTS_ADMIN_TOKEN_FILE`) and `POINTS_WEBHOOKS_ENABLED`.
+    /// Reads `POINTS_ADMIN_TOKEN` (or `POINTS_ADMIN_TOKEN_FILE`), `POINTS_WEBHOOKS_ENABLED`,
+    /// `POINTS_LOG_REDACTION` and `POINTS_VERIFY_WEBHOOKS`.
     pub(super) fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
         let admin_token = optional_secret(get, "POINTS_ADMIN_TOKEN")?.map(AdminToken::new);
         let webhooks_enabled = match get("POINTS_WEBHOOKS_ENABLED") {
@@ -52,10 +59,17 @@ impl OpsConfig {
                 format!("POINTS_LOG_REDACTION {text:?} is neither true nor false")
             })?,
         };
+        let verify_webhooks = match get("POINTS_VERIFY_WEBHOOKS") {
+            None => true,
+            Some(text) => parse_bool(&text).with_context(|| {
+                format!("POINTS_VERIFY_WEBHOOKS {text:?} is neither true nor false")
+            })?,
+        };
         Ok(OpsConfig {
             admin_token,
             webhooks_enabled,
             log_redaction,
+            verify_webhooks,
         })
     }
 
@@ -133,6 +147,22 @@ mod tests {
         let ops = load(&[]).expect("valid");
         assert!(ops.admin_token.is_none());
         assert!(ops.webhooks_enabled);
+        assert!(
+            ops.verify_webhooks,
+            "payments are verified with Points unless turned off"
+        );
+    }
+
+    #[test]
+    fn verification_is_turned_off_only_by_a_clear_false() {
+        let check = |value: &str, expect: Option<bool>| {
+            let result = load(&[("POINTS_VERIFY_WEBHOOKS", value)]);
+            assert_eq!(result.ok().map(|o| o.verify_webhooks), expect, "{value}");
+        };
+        check("false", Some(false));
+        check("true", Some(true));
+        check("", None);
+        check("no thanks", None);
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The webhook inbox, one flow end to end: a delivery arrives ([`delivery`]: secret check,
 //! parsing, dedupe key), is stored before it is acknowledged ([`store`], intake's group
 //! commit) or, verified but unreadable, kept as rejected ([`rejected`]), and is applied to its
-//! order later by the [`worker`]. The [`switch`] turns intake off and on at runtime.
+//! order later by the [`worker`], which first has Points confirm what would make an order paid
+//! ([`verify`]). The [`switch`] turns intake off and on at runtime.
 //!
 //! The `http` adapter reads the bytes and answers; everything it decides about a delivery it
 //! asks [`receive`].
@@ -10,6 +11,7 @@ pub mod delivery;
 pub mod rejected;
 pub mod store;
 pub mod switch;
+pub mod verify;
 pub mod worker;
 
 pub use delivery::{Delivery, UnverifiedWebhook, Verified, VerifiedBody};

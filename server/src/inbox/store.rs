@@ -133,6 +133,70 @@ pub async fn mark_processed(
     Ok(())
 }
 
+/// Marks a row done without applying it: Points contradicted it (see
+/// [`super::verify::Refusal`]). Its dedupe key gets the row id appended, so the genuine delivery
+/// for the same order and event is stored anew when it comes instead of answering "duplicate".
+pub async fn mark_unverified(
+    db: impl AnyExecutor<'_>,
+    id: i64,
+    refusal: super::verify::Refusal,
+    note: &str,
+    now: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE webhook_inbox
+         SET processed_at = $1, last_error = $2, unverified = $3, dedupe_key = dedupe_key || $4
+         WHERE id = $5",
+    )
+    .bind(now)
+    .bind(note)
+    .bind(refusal.label())
+    .bind(format!("#unverified:{id}"))
+    .bind(id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// A delivery Points did not confirm, as `/admin/webhooks/unverified` lists it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Unverified {
+    pub id: i64,
+    pub event: String,
+    pub order_number: Option<String>,
+    pub received_at: String,
+    /// [`super::verify::Refusal::label`].
+    pub reason: String,
+    /// What Points said, as the worker recorded it.
+    pub note: Option<String>,
+}
+
+/// The latest `limit` unverified deliveries, newest first.
+pub async fn unverified(
+    db: impl AnyExecutor<'_>,
+    limit: i64,
+) -> Result<Vec<Unverified>, sqlx::Error> {
+    sqlx::query(
+        "SELECT id, event, order_number, received_at, unverified, last_error FROM webhook_inbox
+         WHERE unverified IS NOT NULL ORDER BY id DESC LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(|row| {
+        Ok(Unverified {
+            id: row.try_get("id")?,
+            event: row.try_get("event")?,
+            order_number: row.try_get("order_number")?,
+            received_at: row.try_get("received_at")?,
+            reason: row.try_get("unverified")?,
+            note: row.try_get("last_error")?,
+        })
+    })
+    .collect()
+}
+
 /// Records a failed attempt and when to try again.
 pub async fn mark_failed(
     db: impl AnyExecutor<'_>,

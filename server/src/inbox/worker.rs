@@ -7,6 +7,10 @@
 //! back-off; nothing is dropped. Every row keeps what happened to it: `attempts`, and in
 //! `last_error` the failure (while retrying) or why it changed nothing (once processed).
 //!
+//! Before a row moves an order into a paid state, [`super::verify`] asks Points whether it is
+//! true (unless `verify_webhooks` is off); a refused row is stored unapplied, a row Points could
+//! not confirm now is retried.
+//!
 //! The same loop sweeps expired idempotency keys and rejected deliveries (see
 //! [`crate::config::Retention`]) every [`crate::config::Retention::sweep_interval`].
 
@@ -22,6 +26,7 @@ use crate::apply;
 use crate::config::Retention;
 use crate::db::transitions::Source;
 use crate::db::{self, Pool, idempotency};
+use crate::inbox::verify::{Refusal, Verdict, Verifier};
 use crate::inbox::{rejected, store as inbox};
 use crate::lifecycle::Observation;
 
@@ -39,10 +44,15 @@ pub struct WorkerHandle {
     task: JoinHandle<()>,
 }
 
-/// Starts the worker on the current runtime.
-pub fn spawn(pool: Pool, notify: Arc<Notify>, retention: Retention) -> WorkerHandle {
+/// Starts the worker on the current runtime; `verifier` is `None` when `verify_webhooks` is off.
+pub fn spawn(
+    pool: Pool,
+    notify: Arc<Notify>,
+    retention: Retention,
+    verifier: Option<Verifier>,
+) -> WorkerHandle {
     let (stop, stopped) = watch::channel(false);
-    let task = tokio::spawn(run(pool, notify, retention, stopped));
+    let task = tokio::spawn(run(pool, notify, retention, verifier, stopped));
     WorkerHandle { stop, task }
 }
 
@@ -59,6 +69,7 @@ async fn run(
     pool: Pool,
     notify: Arc<Notify>,
     retention: Retention,
+    verifier: Option<Verifier>,
     mut stopped: watch::Receiver<bool>,
 ) {
     let mut next_sweep = Instant::now();
@@ -69,7 +80,7 @@ async fn run(
             }
             next_sweep = Instant::now() + retention.sweep_interval();
         }
-        if let Err(e) = drain(&pool).await {
+        if let Err(e) = drain(&pool, verifier.as_ref()).await {
             tracing::error!(error = format!("{e:#}"), "inbox worker pass failed");
         }
         tokio::select! {
@@ -116,7 +127,7 @@ pub async fn sweep(pool: &Pool, retention: &Retention) -> anyhow::Result<Swept> 
 }
 
 /// Applies every row that is due now; returns how many it looked at.
-pub async fn drain(pool: &Pool) -> anyhow::Result<usize> {
+pub async fn drain(pool: &Pool, verifier: Option<&Verifier>) -> anyhow::Result<usize> {
     let mut after = 0;
     let mut seen = 0;
     loop {
@@ -129,7 +140,16 @@ pub async fn drain(pool: &Pool) -> anyhow::Result<usize> {
         after = last.id;
         seen += rows.len();
         for group in rows.chunks(APPLY_GROUP) {
-            for (row, error) in process_group(pool, group).await {
+            // Points is asked before the transaction: no write turn is held while it answers.
+            let verdicts = match verifier {
+                Some(verifier) => verifier.verdicts(pool, group).await,
+                None => vec![Verdict::Apply; group.len()],
+            };
+            let done = process_group(pool, group, &verdicts).await;
+            if let Some(verifier) = verifier {
+                done.refused.iter().for_each(|r| verifier.refused(*r));
+            }
+            for (row, error) in done.failed {
                 let retry_in = backoff(row.attempts);
                 tracing::warn!(inbox_id = row.id, event = %row.event, error, ?retry_in, "inbox row failed, will retry");
                 let _turn = pool.write_turn().await;
@@ -141,16 +161,25 @@ pub async fn drain(pool: &Pool) -> anyhow::Result<usize> {
     }
 }
 
-/// Applies `rows` in one transaction, each in its own savepoint: a row's order update and its
-/// `processed_at` commit together, and a row that fails is rolled back to its savepoint
-/// without touching the others. Returns the rows that failed, with why (all of them when the
-/// transaction itself fails).
+/// What one group's transaction did.
+struct GroupDone<'r> {
+    /// The rows that failed, with why (all of them when the transaction itself failed).
+    failed: Vec<(&'r inbox::Pending, String)>,
+    /// The refusals stored (committed).
+    refused: Vec<Refusal>,
+}
+
+/// Applies `rows` in one transaction, each in its own savepoint and with its [`Verdict`]: a
+/// row's order update and its `processed_at` commit together, and a row that fails is rolled
+/// back to its savepoint without touching the others.
 async fn process_group<'r>(
     pool: &Pool,
     rows: &'r [inbox::Pending],
-) -> Vec<(&'r inbox::Pending, String)> {
-    let all_failed = |why: String| -> Vec<(&'r inbox::Pending, String)> {
-        rows.iter().map(|r| (r, why.clone())).collect()
+    verdicts: &[Verdict],
+) -> GroupDone<'r> {
+    let all_failed = |why: String| GroupDone {
+        failed: rows.iter().map(|r| (r, why.clone())).collect(),
+        refused: Vec::new(),
     };
     let _turn = pool.write_turn().await;
     let mut tx = match pool.begin().await {
@@ -158,16 +187,18 @@ async fn process_group<'r>(
         Err(e) => return all_failed(format!("beginning a transaction: {e}")),
     };
     let mut failed = Vec::new();
-    for row in rows {
+    let mut refused = Vec::new();
+    for (row, verdict) in rows.iter().zip(verdicts) {
         let mut savepoint = match sqlx::Connection::begin(&mut *tx).await {
             Ok(savepoint) => savepoint,
             Err(e) => return all_failed(format!("starting a savepoint: {e}")),
         };
-        match process(&mut savepoint, pool.backend(), row).await {
-            Ok(()) => {
+        match process(&mut savepoint, pool.backend(), row, verdict).await {
+            Ok(refusal) => {
                 if let Err(e) = savepoint.commit().await {
                     return all_failed(format!("releasing a savepoint: {e}"));
                 }
+                refused.extend(refusal);
             }
             Err(e) => {
                 if let Err(e) = savepoint.rollback().await {
@@ -180,20 +211,38 @@ async fn process_group<'r>(
     if let Err(e) = tx.commit().await {
         return all_failed(format!("committing: {e}"));
     }
-    failed
+    GroupDone { failed, refused }
 }
 
-/// Claims one row, applies it and marks it processed, on `conn` (a savepoint of the group).
+/// Claims one row and, as `verdict` says, applies it and marks it processed or stores it
+/// refused, on `conn` (a savepoint of the group). Returns the refusal it stored, if any.
 async fn process(
     conn: &mut sqlx::AnyConnection,
     backend: db::Backend,
     row: &inbox::Pending,
-) -> anyhow::Result<()> {
+    verdict: &Verdict,
+) -> anyhow::Result<Option<Refusal>> {
+    if let Verdict::Retry(why) = verdict {
+        anyhow::bail!("{why}");
+    }
     if !inbox::claim(&mut *conn, backend, row.id)
         .await
         .context("claiming the row")?
     {
-        return Ok(());
+        return Ok(None);
+    }
+    if let Verdict::Refuse(refusal, why) = verdict {
+        tracing::warn!(inbox_id = row.id, event = %row.event, reason = refusal.label(), why, "webhook not verified by Points, not applied");
+        inbox::mark_unverified(
+            &mut *conn,
+            row.id,
+            *refusal,
+            &format!("not verified: {why}"),
+            &db::now(),
+        )
+        .await
+        .context("storing the row as unverified")?;
+        return Ok(Some(*refusal));
     }
     let note = apply_row(conn, row).await?;
     if let Some(note) = &note {
@@ -202,7 +251,7 @@ async fn process(
     inbox::mark_processed(&mut *conn, row.id, note.as_deref(), &db::now())
         .await
         .context("marking the row processed")?;
-    Ok(())
+    Ok(None)
 }
 
 /// Returns a note when the row changes nothing (kept in `last_error`).

@@ -27,8 +27,14 @@ pub const INBOX_OLDEST_AGE: &str = "pointskit_inbox_oldest_age_seconds";
 /// Differences reconciliation found between an order here and at Points, by kind.
 pub const RECONCILIATION_DRIFT: &str = "pointskit_reconciliation_drift_total";
 
+/// Deliveries that would have made an order paid but that Points contradicted, by reason (see
+/// [`crate::inbox::verify`]); none of them was applied.
+pub const WEBHOOKS_UNVERIFIED: &str = "pointskit_webhooks_unverified_total";
+/// The `reason` labels of [`WEBHOOKS_UNVERIFIED`], each always rendered (at 0 before the first).
+pub const UNVERIFIED_REASONS: [&str; 3] = ["unknown_at_points", "mismatch", "not_paid_at_points"];
+
 /// Every metric family `/metrics` exposes, with its type and help text.
-pub const FAMILIES: [(&str, &str, &str); 7] = [
+pub const FAMILIES: [(&str, &str, &str); 8] = [
     (
         POINTS_REQUESTS,
         "counter",
@@ -59,6 +65,11 @@ pub const FAMILIES: [(&str, &str, &str); 7] = [
         RECONCILIATION_DRIFT,
         "counter",
         "Differences reconciliation found, by kind.",
+    ),
+    (
+        WEBHOOKS_UNVERIFIED,
+        "counter",
+        "Webhook deliveries Points contradicted, not applied, by reason.",
     ),
 ];
 
@@ -120,6 +131,7 @@ pub struct Metrics {
     latency: Mutex<BTreeMap<String, Histogram>>,
     webhooks: Mutex<BTreeMap<WebhookOutcome, BTreeMap<u16, u64>>>,
     drift: Mutex<BTreeMap<DriftKind, u64>>,
+    unverified: Mutex<BTreeMap<&'static str, u64>>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -172,6 +184,12 @@ impl Metrics {
 
     pub fn drift(&self, kind: DriftKind) {
         *lock(&self.drift).entry(kind).or_default() += 1;
+    }
+
+    /// One delivery stored unapplied because Points contradicted it; `reason` is one of
+    /// [`UNVERIFIED_REASONS`].
+    pub fn unverified(&self, reason: &'static str) {
+        *lock(&self.unverified).entry(reason).or_default() += 1;
     }
 
     /// The whole exposition, counters first, then the sampled gauges.
@@ -262,6 +280,18 @@ impl Metrics {
             );
         }
         drop(drift);
+        help(&mut out, WEBHOOKS_UNVERIFIED);
+        let unverified = lock(&self.unverified);
+        for reason in UNVERIFIED_REASONS {
+            let n = unverified.get(reason).copied().unwrap_or(0);
+            line(
+                &mut out,
+                WEBHOOKS_UNVERIFIED,
+                &[("reason", reason)],
+                n as f64,
+            );
+        }
+        drop(unverified);
         help(&mut out, WEBHOOK_INTAKE_ENABLED);
         line(
             &mut out,

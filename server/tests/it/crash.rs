@@ -12,7 +12,7 @@ use sqlx::any::AnyPoolOptions;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
-use crate::helpers::{CATALOG, PUBLIC_URL, TempDir, TestPoints, eventually, new_uuid, order_event};
+use crate::helpers::{CATALOG, PUBLIC_URL, TempDir, TestPoints, eventually, order_event};
 
 pub(crate) const SECRET: &str = "crash-test-webhook-secret";
 
@@ -96,7 +96,10 @@ async fn acknowledged_webhooks_survive_a_sigkill_and_apply_exactly_once() {
             .await
             .expect("json");
         let number = created["order_number"].as_str().expect("number").to_owned();
-        events.push(order_event("approved", &number, &new_uuid(), "approved"));
+        // Paid at Points, so the worker's check with Points confirms each delivery.
+        points.approve(&number).await;
+        let uuid = points.uuid_of(&number).await;
+        events.push(order_event("approved", &number, &uuid, "approved"));
     }
 
     // Act: deliver in four concurrent streams and SIGKILL the process part-way through.

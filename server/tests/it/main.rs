@@ -21,4 +21,5 @@ mod retention;
 mod return_page;
 mod shutdown;
 mod stack;
+mod verification;
 mod webhooks;

@@ -241,7 +241,8 @@ async fn metrics_count_points_calls_webhook_outcomes_and_the_inbox_backlog() {
         503
     );
     stack.admin(Method::POST, "/admin/webhooks/enable").await;
-    // Lookups: a verified hint (get_order 2xx) and an unknown uuid (get_order 404).
+    // Lookups: the worker's check of the paid order's webhook and a verified hint (get_order
+    // 2xx twice), and an unknown uuid (get_order 404).
     let (open, _) = stack.checkout(None).await;
     let open_uuid = stack.points_uuid(&open).await;
     stack.order(&open, &format!("uuid={open_uuid}")).await;
@@ -275,7 +276,7 @@ async fn metrics_count_points_calls_webhook_outcomes_and_the_inbox_backlog() {
     };
     assert_eq!(requests("create_checkout", "2xx"), 3.0);
     assert_eq!(requests("create_checkout", "500"), 1.0);
-    assert_eq!(requests("get_order", "2xx"), 1.0);
+    assert_eq!(requests("get_order", "2xx"), 2.0);
     assert_eq!(requests("get_order", "404"), 1.0);
     let histogram = "pointskit_points_request_duration_seconds_count";
     assert_eq!(
@@ -285,7 +286,7 @@ async fn metrics_count_points_calls_webhook_outcomes_and_the_inbox_backlog() {
     let inf = [("endpoint", "get_order"), ("le", "+Inf")];
     assert_eq!(
         after.value("pointskit_points_request_duration_seconds_bucket", &inf),
-        2.0
+        3.0
     );
     let deliveries = |outcome: &str, reason: &str| {
         let labels = [("outcome", outcome), ("reason", reason)];

@@ -29,7 +29,7 @@ async fn postgres_intake_and_worker_behave_as_on_sqlite() {
     let app = spawn_on(&database).await;
     assert!(app.database_url.starts_with("postgres://"));
     let order_number = app.checkout_one_oud().await;
-    let uuid = new_uuid();
+    let uuid = app.paid_at_points(&order_number).await;
     let approved = order_event("approved", &order_number, &uuid, "approved");
 
     // Wrong and missing secrets store nothing.
@@ -130,12 +130,8 @@ async fn two_instances_on_one_postgres_apply_a_storm_exactly_once() {
     let mut events = Vec::new();
     for _ in 0..ORDERS {
         let order_number = a.checkout_one_oud().await;
-        events.push(order_event(
-            "approved",
-            &order_number,
-            &new_uuid(),
-            "approved",
-        ));
+        let uuid = a.paid_at_points(&order_number).await;
+        events.push(order_event("approved", &order_number, &uuid, "approved"));
     }
 
     // Every event goes to both instances at once, as retries across a load balancer would.

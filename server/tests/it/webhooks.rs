@@ -72,7 +72,8 @@ async fn a_valid_delivery_is_stored_before_the_200() {
 async fn the_same_event_twice_is_stored_once_and_reported_duplicate() {
     let app = spawn_app().await;
     let order_number = app.checkout_one_oud().await;
-    let payload = order_event("approved", &order_number, &new_uuid(), "approved");
+    let uuid = app.paid_at_points(&order_number).await;
+    let payload = order_event("approved", &order_number, &uuid, "approved");
 
     let first: Value = app.deliver(&payload).await.json().await.expect("json");
     let second = app.deliver(&payload).await;
@@ -159,14 +160,14 @@ async fn a_row_that_fails_is_rolled_back_alone_while_its_group_commits_and_is_re
     .execute(&app.db)
     .await
     .expect("trigger");
-    let events: Vec<(String, String)> = numbers
-        .iter()
-        .map(|n| {
-            let uuid = new_uuid();
-            let body = order_event("approved", n, &uuid, "approved").to_string();
-            (uuid, body)
-        })
-        .collect();
+    let mut events: Vec<(String, String)> = Vec::new();
+    for n in &numbers {
+        let uuid = app.paid_at_points(n).await;
+        events.push((
+            uuid.clone(),
+            order_event("approved", n, &uuid, "approved").to_string(),
+        ));
+    }
 
     // Act: the five approvals stored in one commit, so the worker finds them together.
     let writer = &app.state().inbox_writer;
@@ -240,7 +241,7 @@ async fn a_row_that_fails_is_rolled_back_alone_while_its_group_commits_and_is_re
 async fn approved_webhook_confirms_the_order() {
     let app = spawn_app().await;
     let order_number = app.checkout_one_oud().await;
-    let uuid = new_uuid();
+    let uuid = app.paid_at_points(&order_number).await;
 
     app.deliver(&order_event("approved", &order_number, &uuid, "approved"))
         .await;
@@ -422,7 +423,8 @@ async fn ten_concurrent_copies_make_one_row_and_one_state_change() {
     // Arrange
     let app = spawn_app().await;
     let order_number = app.checkout_one_oud().await;
-    let payload = order_event("approved", &order_number, &new_uuid(), "approved");
+    let uuid = app.paid_at_points(&order_number).await;
+    let payload = order_event("approved", &order_number, &uuid, "approved");
 
     // Act
     let responses = futures::future::join_all((0..10).map(|_| app.deliver(&payload))).await;
@@ -497,7 +499,8 @@ async fn a_row_stored_without_a_wake_up_is_still_applied() {
     // A delivery stored just before a crash: in the inbox, no notification. The poll finds it.
     let app = spawn_app().await;
     let order_number = app.checkout_one_oud().await;
-    let payload = order_event("approved", &order_number, &new_uuid(), "approved");
+    let uuid = app.paid_at_points(&order_number).await;
+    let payload = order_event("approved", &order_number, &uuid, "approved");
     sqlx::query(
         "INSERT INTO webhook_inbox (dedupe_key, event, order_number, body, received_at, available_at)
          VALUES ($1, 'approved', $2, $3, '2000-01-01T00:00:00.000Z', '2000-01-01T00:00:00.000Z')",
@@ -543,9 +546,13 @@ async fn a_delivery_from_points_confirms_the_order() {
     assert_eq!(row.get::<String, _>("event"), "approved");
     assert_eq!(row.get::<String, _>("dedupe_key"), uuid);
     assert_eq!(row.get::<i64, _>("attempts"), 1);
-    assert!(
-        app.points.lookups().is_empty(),
-        "the webhook needed no lookup"
+    // One question to Points, with the private key, before the order was marked paid.
+    let lookups = app.points.lookups();
+    assert_eq!(lookups.len(), 1, "{lookups:?}");
+    assert_eq!(lookups[0].uuid, uuid);
+    assert_eq!(
+        lookups[0].api_key_header.as_deref(),
+        Some(app.points.private_key.as_str())
     );
 }
 
@@ -662,7 +669,7 @@ mod real_refunds {
     async fn refunded_after(refunds: &[Value]) -> (String, Vec<bool>) {
         let app = spawn_app().await;
         let order_number = app.checkout_one_oud().await;
-        let uuid = new_uuid();
+        let uuid = app.paid_at_points(&order_number).await;
         app.deliver(&order_event("approved", &order_number, &uuid, "approved"))
             .await;
         let mut duplicates = Vec::new();

@@ -1,13 +1,18 @@
 //! `GET /admin/webhooks`, `POST /admin/webhooks/disable`, `POST /admin/webhooks/enable`: the
-//! intake switch of [`crate::http::intake`], for this process.
+//! intake switch of [`crate::http::intake`], for this process. `GET /admin/webhooks/unverified`:
+//! the deliveries Points contradicted (see [`crate::inbox::verify`]), newest first.
 
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::AppState;
+use crate::inbox::store::{self as inbox, Unverified};
 use crate::inbox::switch::IntakeState;
+use crate::{ApiError, AppState};
+
+/// Rows `/admin/webhooks/unverified` answers at most.
+pub const UNVERIFIED_MAX: i64 = 500;
 
 /// The answer of all three routes.
 #[derive(Debug, Serialize)]
@@ -40,6 +45,33 @@ async fn enable(State(state): State<AppState>) -> Json<SwitchView> {
     Json(view(&state, changed))
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    limit: Option<i64>,
+}
+
+/// The answer of `GET /admin/webhooks/unverified`.
+#[derive(Debug, Serialize)]
+pub struct UnverifiedView {
+    pub deliveries: Vec<Unverified>,
+}
+
+async fn unverified(
+    State(state): State<AppState>,
+    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<UnverifiedView>, ApiError> {
+    let Query(query) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=UNVERIFIED_MAX).contains(&limit) {
+        return Err(ApiError::BadRequest(format!(
+            "limit must be between 1 and {UNVERIFIED_MAX}"
+        )));
+    }
+    let deliveries = inbox::unverified(&*state.db, limit).await?;
+    Ok(Json(UnverifiedView { deliveries }))
+}
+
 fn view(state: &AppState, changed: bool) -> SwitchView {
     SwitchView {
         state: state.intake.state(),
@@ -53,4 +85,5 @@ pub fn router() -> Router<AppState> {
         .route("/admin/webhooks", get(status))
         .route("/admin/webhooks/disable", post(disable))
         .route("/admin/webhooks/enable", post(enable))
+        .route("/admin/webhooks/unverified", get(unverified))
 }

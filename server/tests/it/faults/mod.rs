@@ -17,7 +17,7 @@ use futures::StreamExt;
 use serde_json::{Value, json};
 use sqlx::{AnyPool, Row};
 
-use crate::helpers::{new_uuid, order_event};
+use crate::helpers::{TestPoints, order_event};
 
 /// How many deliveries one storm keeps in flight at once (ten senders, each with a few open).
 pub const IN_FLIGHT: usize = 40;
@@ -46,11 +46,14 @@ pub async fn checkouts(http: &reqwest::Client, address: &str, count: usize) -> V
         .await
 }
 
-/// One `approved` event per order, each with its own Points uuid.
-pub fn approvals(order_numbers: &[String]) -> Vec<Value> {
+/// Pays every order at Points, then one `approved` event per order with its Points uuid, as
+/// Points sends it (and as the worker's check with Points confirms).
+pub async fn approvals(points: &TestPoints, order_numbers: &[String]) -> Vec<Value> {
+    let uuids = points.approve_all(order_numbers).await;
     order_numbers
         .iter()
-        .map(|number| order_event("approved", number, &new_uuid(), "approved"))
+        .zip(&uuids)
+        .map(|(number, uuid)| order_event("approved", number, uuid, "approved"))
         .collect()
 }
 

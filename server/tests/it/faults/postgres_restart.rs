@@ -33,7 +33,7 @@ async fn a_postgres_restart_mid_storm_loses_nothing_and_the_server_recovers() {
     })
     .await;
     let orders = checkouts(&app.http, &app.address, EVENTS).await;
-    let events = approvals(&orders);
+    let events = approvals(&app.points, &orders).await;
 
     // Act: a third of the events acknowledged, then Postgres crashes (an immediate stop) and
     // the storm goes on, every event 4 times (those already stored too), each delivery retried

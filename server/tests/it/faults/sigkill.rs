@@ -23,7 +23,7 @@ async fn sigkill_mid_storm_loses_no_acknowledged_event_and_applies_none_twice() 
     let http = reqwest::Client::new();
     let (mut first, address) = start_server(dir.path(), &points).await;
     let orders = checkouts(&http, &address, EVENTS).await;
-    let events = approvals(&orders);
+    let events = approvals(&points, &orders).await;
 
     // Act: storm it and SIGKILL it once a third of the events are acknowledged.
     let report = Arc::new(Mutex::new(StormReport::default()));

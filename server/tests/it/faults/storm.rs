@@ -13,7 +13,7 @@ const COPIES: usize = 10;
 async fn ten_copies_of_a_thousand_events_change_each_order_once(app: &TestApp) {
     // Arrange: 1,000 pending orders, one `approved` event each.
     let orders = checkouts(&app.http, &app.address, EVENTS).await;
-    let events = approvals(&orders);
+    let events = approvals(&app.points, &orders).await;
 
     // Act: 10,000 deliveries, 40 in flight.
     let report = Arc::new(Mutex::new(StormReport::default()));

@@ -61,6 +61,8 @@ pub struct Options {
     pub earning: Option<server::config::EarningConfig>,
     /// Reconciliation's schedule and pacing (default: the config's, nightly).
     pub reconcile: Option<server::config::ReconcileConfig>,
+    /// `verify_webhooks` (default: the config's, on).
+    pub verify_webhooks: Option<bool>,
 }
 
 /// Which of the server's secrets the sandbox's webhook carries.
@@ -97,7 +99,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         .webhook_secret
         .unwrap_or_else(|| format!("whsec{}", uuid::Uuid::new_v4().simple()));
     let previous_webhook_secret = options.previous_webhook_secret;
-    let config = server::Config {
+    let mut config = server::Config {
         previous_webhook_secret: previous_webhook_secret
             .clone()
             .map(protocol::WebhookSecret::new),
@@ -116,6 +118,9 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
             server::Catalog::from_json(CATALOG).expect("test catalog"),
         )
     };
+    if let Some(verify) = options.verify_webhooks {
+        config.ops.verify_webhooks = verify;
+    }
     let app = server::App::start(config).await.expect("app starts");
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = format!("http://{}", listener.local_addr().expect("addr"));
@@ -218,6 +223,13 @@ impl TestApp {
             .as_str()
             .expect("order_number")
             .to_owned()
+    }
+
+    /// The shopper pays `order_number` on Points' hosted page; returns its Points uuid, for
+    /// deliveries Points would send (and the worker can verify).
+    pub async fn paid_at_points(&self, order_number: &str) -> String {
+        self.points.approve(order_number).await;
+        self.points.uuid_of(order_number).await
     }
 
     /// A checkout with an `Idempotency-Key`.

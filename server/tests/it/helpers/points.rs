@@ -218,6 +218,53 @@ impl TestPoints {
         );
     }
 
+    /// The shopper pays every one of `order_numbers` on the hosted page, a few at a time; their
+    /// Points uuids, in order. One listing of the sandbox's orders serves them all, so a storm
+    /// test can pay a thousand orders.
+    pub async fn approve_all(&self, order_numbers: &[String]) -> Vec<String> {
+        use futures::StreamExt;
+        let orders = self
+            .control(Method::GET, "/_sandbox/orders", &Value::Null)
+            .await;
+        let mine: std::collections::HashMap<&str, &Value> = orders
+            .as_array()
+            .expect("orders")
+            .iter()
+            .filter(|o| o["merchant"] == self.public_key.as_str())
+            .filter_map(|o| Some((o["order_number"].as_str()?, o)))
+            .collect();
+        let found: Vec<(String, String)> = order_numbers
+            .iter()
+            .map(|number| {
+                let order = mine
+                    .get(number.as_str())
+                    .unwrap_or_else(|| panic!("no order {number} at Points"));
+                let session = order["sessions"]
+                    .as_array()
+                    .and_then(|s| s.last())
+                    .and_then(|s| s["id"].as_str())
+                    .expect("a checkout session");
+                let uuid = order["uuid"].as_str().expect("uuid");
+                (session.to_owned(), uuid.to_owned())
+            })
+            .collect();
+        futures::stream::iter(&found)
+            .map(|(session, _)| async move {
+                let response = self
+                    .http
+                    .post(format!("{}/checkout/{session}/approve", self.sandbox_url))
+                    .form(&[("lang", "en")])
+                    .send()
+                    .await
+                    .expect("approve");
+                assert_eq!(response.status(), StatusCode::SEE_OTHER, "approved");
+            })
+            .buffer_unordered(8)
+            .collect::<Vec<()>>()
+            .await;
+        found.into_iter().map(|(_, uuid)| uuid).collect()
+    }
+
     /// An earning order at Points under `order_number`; its uuid.
     pub async fn earning(&self, order_number: &str) -> String {
         let response = self
