@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! bench-load intake URL SECRET RATE SECONDS   # open-loop constant rate; JSON on stdout
-//! bench-load storm SERVER SECRET DB ORDERS COPIES
+//! bench-load storm SERVER SECRET SANDBOX DB ORDERS COPIES
 //! bench-load reconcile SERVER ADMIN_TOKEN SANDBOX DB ORDERS LIMITED EVERY
 //! bench-load createdb ADMIN_URL NAME | dropdb ADMIN_URL NAME
 //! ```
@@ -13,8 +13,10 @@
 //! that due time, so a server that falls behind shows it in p99 instead of slowing the
 //! generator down (no coordinated omission). The first second is warm-up and not counted.
 //!
-//! `storm` creates ORDERS orders through the server's checkout, then delivers each order's
-//! `approved` event COPIES times, interleaved, 40 at a time; once the inbox is drained it
+//! `storm` creates ORDERS orders through the server's checkout and has the shopper pay each on
+//! the sandbox's hosted page (so the server's check with Points, when on, confirms them; the
+//! paying is not timed), then delivers each order's `approved` event, with its Points uuid,
+//! COPIES times, interleaved, 40 at a time; once the inbox is drained it
 //! reads, per event, the time from its storage (the moment before the 200) to its state change
 //! from the database: `order_transitions.at - webhook_inbox.received_at`.
 //!
@@ -59,9 +61,10 @@ async fn main() -> Result<()> {
             storm(
                 &arg(1, "SERVER")?,
                 &arg(2, "SECRET")?,
-                &arg(3, "DB")?,
-                arg(4, "ORDERS")?.parse()?,
-                arg(5, "COPIES")?.parse()?,
+                &arg(3, "SANDBOX")?,
+                &arg(4, "DB")?,
+                arg(5, "ORDERS")?.parse()?,
+                arg(6, "COPIES")?.parse()?,
             )
             .await?
         }
@@ -104,10 +107,14 @@ async fn main() -> Result<()> {
 }
 
 fn approved(order_number: &str) -> String {
+    approved_with(order_number, &uuid::Uuid::new_v4().to_string())
+}
+
+fn approved_with(order_number: &str, uuid: &str) -> String {
     json!({
         "event": "approved",
         "order": {
-            "id": uuid::Uuid::new_v4().to_string(),
+            "id": uuid,
             "reference_number": "REF-BENCH",
             "order_number": order_number,
             "type": "replacing",
@@ -122,6 +129,65 @@ fn approved(order_number: &str) -> String {
         "timestamp": "2026-12-01T10:05:12Z"
     })
     .to_string()
+}
+
+/// The shopper approves each order's latest checkout session on the sandbox's hosted page;
+/// the orders' Points uuids, in order.
+async fn pay_at_points(sandbox: &str, numbers: &[String]) -> Result<Vec<String>> {
+    // The hosted page answers 303 back to the store, which is not running here.
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let orders: Value = http
+        .get(format!("{sandbox}/_sandbox/orders"))
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let mine: std::collections::HashMap<&str, &Value> = orders
+        .as_array()
+        .context("the sandbox's orders")?
+        .iter()
+        .filter(|o| o["merchant"] == MERCHANT)
+        .filter_map(|o| Some((o["order_number"].as_str()?, o)))
+        .collect();
+    let found = numbers
+        .iter()
+        .map(|number| {
+            let order = mine
+                .get(number.as_str())
+                .with_context(|| format!("no order {number} at the sandbox"))?;
+            let session = order["sessions"]
+                .as_array()
+                .and_then(|s| s.last())
+                .and_then(|s| s["id"].as_str())
+                .with_context(|| format!("no checkout session for {number}"))?;
+            let uuid = order["uuid"].as_str().context("an order without uuid")?;
+            Ok((session.to_owned(), uuid.to_owned()))
+        })
+        .collect::<Result<Vec<(String, String)>>>()?;
+    futures::stream::iter(&found)
+        .map(|(session, _)| {
+            let http = http.clone();
+            async move {
+                let answer = http
+                    .post(format!("{sandbox}/checkout/{session}/approve"))
+                    .form(&[("lang", "en")])
+                    .send()
+                    .await?;
+                if answer.status() != reqwest::StatusCode::SEE_OTHER {
+                    bail!("the hosted page answered {} to approve", answer.status());
+                }
+                Ok(())
+            }
+        })
+        .buffer_unordered(8)
+        .collect::<Vec<Result<()>>>()
+        .await
+        .into_iter()
+        .collect::<Result<()>>()?;
+    Ok(found.into_iter().map(|(_, uuid)| uuid).collect())
 }
 
 fn client() -> Result<reqwest::Client> {
@@ -195,6 +261,7 @@ async fn intake(url: &str, secret: &str, rate: f64, seconds: f64) -> Result<Valu
 async fn storm(
     server: &str,
     secret: &str,
+    sandbox: &str,
     db: &str,
     orders: usize,
     copies: usize,
@@ -223,7 +290,12 @@ async fn storm(
         .await
         .into_iter()
         .collect::<Result<_>>()?;
-    let events: Vec<String> = numbers.iter().map(|n| approved(n)).collect();
+    let uuids = pay_at_points(sandbox, &numbers).await?;
+    let events: Vec<String> = numbers
+        .iter()
+        .zip(&uuids)
+        .map(|(n, uuid)| approved_with(n, uuid))
+        .collect();
     let url = format!("{server}/webhooks/points");
     let started = Instant::now();
     let failed = futures::stream::iter((0..copies).flat_map(|_| events.iter()))

@@ -9,7 +9,9 @@
 //! - webhook intake at fixed offered loads (500 and 2,000 req/s), on SQLite (durable: WAL,
 //!   `synchronous=FULL`) and on Postgres, against a bare axum handler answering 200, with
 //!   `bench-load` as the separate load-generator process;
-//! - webhook acknowledged → order applied, p50/p99, during a storm;
+//! - webhook acknowledged → order applied, p50/p99, during a storm, each payment verified with
+//!   Points (`GET /v1/orders/{uuid}` at the sandbox), against the same storm with
+//!   `verify_webhooks` off: what verification costs;
 //! - reconciliation of 10,000 orders with every 40th read answered 429 (250 in all), against
 //!   the same run with no 429s: wall time and Points calls made, next to the fewest calls that
 //!   can check them all (one read per order, one more per 429).
@@ -141,19 +143,27 @@ pub fn bench(project: &Project, args: &[String]) -> Result<()> {
             };
             let server = procs::server(&bin, &project.root, &sandbox.url, &database.url, SECRET)?;
             if only("storm") {
-                eprintln!("xtask: storm on {backend}");
-                let storm = procs::load(
-                    &bin,
-                    &[
-                        "storm",
-                        &server.url,
-                        SECRET,
-                        &database.url,
-                        &size.orders.to_string(),
-                        &size.copies.to_string(),
-                    ],
-                )?;
+                eprintln!("xtask: storm on {backend}, each payment verified with Points");
+                let storm = storm_run(&bin, &server.url, &sandbox.url, &database.url, size)?;
                 storms.insert(backend.into(), storm);
+                // The reference: the same storm trusting the webhook secret alone, on a fresh
+                // database, so the difference is what verification costs.
+                let Some(reference) = Database::create(&bin, &scratch, backend)? else {
+                    bail!("the {backend} database went away during the bench");
+                };
+                let trusting = procs::server_with(
+                    &bin,
+                    &project.root,
+                    &sandbox.url,
+                    &reference.url,
+                    SECRET,
+                    &[("POINTS_VERIFY_WEBHOOKS", "false")],
+                )?;
+                eprintln!("xtask: storm on {backend}, verification off");
+                let storm = storm_run(&bin, &trusting.url, &sandbox.url, &reference.url, size);
+                drop(trusting);
+                reference.drop_it(&bin);
+                storms.insert(format!("{backend}, verify off"), storm?);
             }
             if only("intake") {
                 let mut levels = serde_json::Map::new();
@@ -231,6 +241,21 @@ pub fn bench(project: &Project, args: &[String]) -> Result<()> {
     print!("{}", table(&report));
     println!("\nwrote {}", file.display());
     Ok(())
+}
+
+fn storm_run(bin: &Path, server: &str, sandbox: &str, db: &str, size: Size) -> Result<Value> {
+    procs::load(
+        bin,
+        &[
+            "storm",
+            server,
+            SECRET,
+            sandbox,
+            db,
+            &size.orders.to_string(),
+            &size.copies.to_string(),
+        ],
+    )
 }
 
 fn intake_run(bin: &Path, url: &str, rate: u32, size: Size) -> Result<Value> {

@@ -97,6 +97,18 @@ pub fn server(
     database_url: &str,
     secret: &str,
 ) -> Result<Running> {
+    server_with(bin, root, sandbox_url, database_url, secret, &[])
+}
+
+/// [`server`] with extra environment (`POINTS_VERIFY_WEBHOOKS=false` for the reference storm).
+pub fn server_with(
+    bin: &Path,
+    root: &Path,
+    sandbox_url: &str,
+    database_url: &str,
+    secret: &str,
+    env: &[(&str, &str)],
+) -> Result<Running> {
     let mut command = Command::new(bin.join("points-server"));
     command
         .env_clear()
@@ -110,7 +122,8 @@ pub fn server(
         .env("POINTS_PUBLIC_URL", "http://127.0.0.1:8080")
         .env("POINTS_CATALOG", root.join("www").join("catalog.json"))
         .env("POINTS_SERVER_ADDR", "127.0.0.1:0")
-        .env("DATABASE_URL", database_url);
+        .env("DATABASE_URL", database_url)
+        .envs(env.iter().copied());
     start(command, "points-server", |line| {
         let log: serde_json::Value = serde_json::from_str(line).ok()?;
         (log["fields"]["message"] == "points-server listening")
