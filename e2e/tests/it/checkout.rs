@@ -7,7 +7,8 @@ use anyhow::{Context, Result};
 use crate::flows::{OUD_50, back_on_return_page, shop_to_hosted};
 use crate::harness::{Session, scenario};
 use crate::helpers::{
-    create_order, eventually, fail_order_lookups, order_state, query_param, start_stack,
+    create_order, delivery_waits_for_points, eventually, fail_order_lookups, order_state,
+    query_param, restore_order_lookups, start_stack,
 };
 use crate::pages::{CheckoutPage, HostedCheckout, ReturnPage};
 
@@ -16,10 +17,12 @@ scenario!(verified_uuid_hint_confirms_before_the_webhook, [desktop_ar]);
 scenario!(return_page_ignores_an_unverified_status, [mobile_ar]);
 
 /// The redirect comes back while the webhook is held: the page says *pending*, then turns
-/// *confirmed* by itself (no reload) once the webhook lands.
+/// *confirmed* by itself (no reload) once Points stands behind the webhook.
 ///
-/// The return page also passes Points' `uuid` as a hint the server may verify with
-/// `GET /v1/orders/{uuid}`; here Points' lookups fail, so only the webhook can confirm.
+/// Points' order lookups fail throughout the first part, so neither the return URL's `uuid`
+/// hint nor the webhook can confirm: the webhook lands, is stored, and waits (the server
+/// applies a paid status only once `GET /v1/orders/{uuid}` agrees). Once Points answers again,
+/// the order is confirmed on the open page.
 async fn redirect_before_webhook(session: Session) -> Result<()> {
     let stack = start_stack(true).await?;
     let gate = stack.gate.clone().context("gate requested")?;
@@ -30,10 +33,9 @@ async fn redirect_before_webhook(session: Session) -> Result<()> {
 
     // Back on the store: the redirect says status=approved, but the webhook is held.
     let order_number = back_on_return_page(&session, &stack).await?;
-    assert_eq!(
-        query_param(&session.page.url(), "status").as_deref(),
-        Some("approved")
-    );
+    let url = session.page.url();
+    assert_eq!(query_param(&url, "status").as_deref(), Some("approved"));
+    let uuid = query_param(&url, "uuid").context("the return URL carries Points' uuid")?;
     gate.wait_for_held(1).await;
     let return_page = ReturnPage(&session);
     return_page.shows_state("pending").await?;
@@ -43,17 +45,23 @@ async fn redirect_before_webhook(session: Session) -> Result<()> {
     );
     session.snap("return-pending").await?;
 
+    // The webhook lands, but Points cannot be asked: stored, not applied.
     gate.open();
+    delivery_waits_for_points(&stack, &uuid).await?;
+    assert_eq!(
+        order_state(&stack, &order_number).await?["state"],
+        "pending",
+        "a webhook Points has not confirmed pays nothing"
+    );
+    return_page.shows_state("pending").await?;
 
+    restore_order_lookups(&stack).await?;
     return_page.shows_confirmed(&order_number).await?;
     session.snap("return-confirmed").await?;
     let order = order_state(&stack, &order_number).await?;
     assert_eq!(order["state"], "confirmed");
     assert_eq!(order["order_status"], "approved");
-    assert!(
-        order["points_uuid"].is_string(),
-        "the uuid is learnt from the webhook: {order}"
-    );
+    assert_eq!(order["points_uuid"], uuid.as_str(), "{order}");
     stack.stop().await;
     Ok(())
 }

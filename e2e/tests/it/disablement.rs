@@ -1,15 +1,19 @@
 //! Webhook disablement (the runbook's rollback switch) seen by a shopper: while intake is off
 //! the server answers Points 503, the return page keeps saying "pending", and once on-call
-//! switches intake back on, Points' retry confirms the order on the open page, without a reload.
+//! switches intake back on, Points' retry is stored, and the order is confirmed on the open page,
+//! without a reload, once Points confirms the delivery.
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use e2e::{Stack, StackOptions};
 use reqwest::Method;
 use std::time::Duration;
 
 use crate::flows::{OUD_50, back_on_return_page, shop_to_hosted};
 use crate::harness::{Session, scenario};
-use crate::helpers::{admin, deliveries_of, eventually, fail_order_lookups, order_state};
+use crate::helpers::{
+    admin, deliveries_of, delivery_waits_for_points, eventually, fail_order_lookups, order_state,
+    query_param, restore_order_lookups,
+};
 use crate::pages::ReturnPage;
 
 scenario!(webhooks_refused_while_disabled_confirm_after_enable);
@@ -19,7 +23,8 @@ async fn webhooks_refused_while_disabled_confirm_after_enable(session: Session) 
     // Points' retries after 1 s, 6 s and 30 s: room to switch intake back on before the last.
     options.webhook_backoff_scale = 0.1;
     let stack = Stack::start(options).await?;
-    // Only the webhook can confirm: Points' order lookups fail.
+    // Points' order lookups fail: neither the return URL's uuid hint nor the webhook can
+    // confirm until they are restored below.
     fail_order_lookups(&stack).await?;
     let switched = admin(&stack, Method::POST, "/admin/webhooks/disable", None).await?;
     assert_eq!(switched["webhooks_enabled"], false, "{switched}");
@@ -27,6 +32,8 @@ async fn webhooks_refused_while_disabled_confirm_after_enable(session: Session) 
     let hosted = shop_to_hosted(&session, &stack, OUD_50).await?;
     hosted.approve().await?;
     let order_number = back_on_return_page(&session, &stack).await?;
+    let uuid =
+        query_param(&session.page.url(), "uuid").context("the return URL carries Points' uuid")?;
     let return_page = ReturnPage(&session);
     return_page.shows_state("pending").await?;
     let refused = eventually(
@@ -47,6 +54,13 @@ async fn webhooks_refused_while_disabled_confirm_after_enable(session: Session) 
 
     let switched = admin(&stack, Method::POST, "/admin/webhooks/enable", None).await?;
     assert_eq!(switched["webhooks_enabled"], true, "{switched}");
+    // Points' retry is stored; it pays only once Points confirms it.
+    delivery_waits_for_points(&stack, &uuid).await?;
+    assert_eq!(
+        order_state(&stack, &order_number).await?["state"],
+        "pending"
+    );
+    restore_order_lookups(&stack).await?;
     // The page that was already open turns confirmed by itself.
     return_page.shows_confirmed(&order_number).await?;
     session.snap("confirmed-after-enable").await?;

@@ -124,6 +124,40 @@ pub async fn fail_order_lookups(stack: &Stack) -> Result<()> {
     Ok(())
 }
 
+/// Lets Points answer order lookups again (clears every sandbox API fault).
+pub async fn restore_order_lookups(stack: &Stack) -> Result<()> {
+    reqwest::Client::new()
+        .delete(format!("{}/_sandbox/faults", stack.sandbox_url))
+        .send()
+        .await?
+        .error_for_status()?;
+    Ok(())
+}
+
+/// Waits until the merchant server has stored a delivery for Points' order `uuid` and tried
+/// to apply it, and failed: the verification against Points could not be made.
+pub async fn delivery_waits_for_points(stack: &Stack, uuid: &str) -> Result<Value> {
+    eventually(
+        Duration::from_secs(20),
+        "the stored delivery waits for Points",
+        || async {
+            let inbox = admin(
+                stack,
+                reqwest::Method::GET,
+                &format!("/admin/selftest/inbox/{uuid}"),
+                None,
+            )
+            .await?;
+            let waiting = inbox["rows"].as_array().is_some_and(|rows| {
+                rows.iter()
+                    .any(|row| row["processed"] == false && row["last_error"].is_string())
+            });
+            Ok(waiting.then_some(inbox))
+        },
+    )
+    .await
+}
+
 /// Waits until the merchant server says `state` for the order.
 pub async fn server_reaches(stack: &Stack, order_number: &str, state: &str) -> Result<Value> {
     eventually(

@@ -13,9 +13,7 @@ use playwright_rs::{FetchOptions, FulfillOptions, Route};
 
 use crate::flows::{OUD_50, OUD_100, back_on_return_page, shop_to_hosted};
 use crate::harness::{Session, scenario};
-use crate::helpers::{
-    eventually, fail_order_lookups, points_orders, server_reaches, start_stack, the_points_order,
-};
+use crate::helpers::{eventually, points_orders, server_reaches, start_stack, the_points_order};
 use crate::pages::{CheckoutPage, HostedCheckout, OrderPage, ReturnPage};
 
 scenario!(webhook_before_redirect);
@@ -27,9 +25,9 @@ scenario!(back_after_success_shows_the_same_order);
 /// store) is handed to the browser only once the merchant server has processed the webhook; the
 /// return page then shows the confirmed order.
 async fn webhook_before_redirect(session: Session) -> Result<()> {
+    // The redirect (and so the return URL's uuid hint) reaches the browser only after the
+    // order is confirmed: only the webhook, once Points confirms it, can do that.
     let stack = start_stack(false).await?;
-    // Only the webhook can confirm: Points' order lookups fail.
-    fail_order_lookups(&stack).await?;
     let hosted = shop_to_hosted(&session, &stack, OUD_50).await?;
     let order_number = hosted_order_number(&session).await?;
     let held = Arc::new(AtomicUsize::new(0));
@@ -71,8 +69,8 @@ async fn webhook_before_redirect(session: Session) -> Result<()> {
 /// The shopper approves, Points settles, and the connection drops before the redirect comes
 /// back: the webhook still confirms the order, and the order page shows it.
 async fn redirect_never_arrives(session: Session) -> Result<()> {
+    // The redirect never arrives, so there is no uuid hint: only the webhook confirms.
     let stack = start_stack(false).await?;
-    fail_order_lookups(&stack).await?;
     let hosted = shop_to_hosted(&session, &stack, OUD_100).await?;
     let order_number = hosted_order_number(&session).await?;
     let dropped = Arc::new(AtomicUsize::new(0));
