@@ -131,6 +131,31 @@ fn lenient_number<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<f
     Ok(value.as_ref().and_then(number_of))
 }
 
+fn lenient_status<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<OrderStatus>, D::Error> {
+    let value = Option::<serde_json::Value>::deserialize(deserializer)?;
+    Ok(value
+        .as_ref()
+        .and_then(serde_json::Value::as_str)
+        .and_then(|text| OrderStatus::parse(text.trim())))
+}
+
+/// The raw `order.order_status` of a delivery `body` when it is present but not a status we
+/// know (a new value, a number): the meaning of such a delivery is not certain, so it is kept
+/// and held for a person or a newer release instead of applied. `None` for a known or absent
+/// status, and for a body that is not an order event.
+pub fn unrecognised_order_status(body: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(body).ok()?;
+    let status = value.get("order")?.get("order_status")?;
+    match status {
+        serde_json::Value::Null => None,
+        serde_json::Value::String(text) if OrderStatus::parse(text.trim()).is_some() => None,
+        serde_json::Value::String(text) => Some(text.clone()),
+        other => Some(other.to_string()),
+    }
+}
+
 /// The `order` object of an order event: the fields API.md §6.3 says it always carries, plus
 /// the per-event extras (all optional). Anything else is kept in `extra`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -148,7 +173,9 @@ pub struct WebhookOrder {
     pub total_points: Option<f64>,
     #[serde(default)]
     pub payment_status: Option<String>,
-    #[serde(default)]
+    /// `None` when absent *or* a value we do not know: such a delivery is still stored, and
+    /// [`unrecognised_order_status`] tells the worker to hold it rather than guess.
+    #[serde(default, deserialize_with = "lenient_status")]
     pub order_status: Option<OrderStatus>,
     #[serde(default)]
     pub metadata: Option<serde_json::Value>,
@@ -237,6 +264,30 @@ mod tests {
         let order = payload.order.expect("order event");
         assert_eq!(order.order_status, Some(OrderStatus::Approved));
         assert_eq!(order.order_number.as_str(), "ORD-2024-0001");
+    }
+
+    #[test]
+    fn an_unknown_order_status_parses_and_is_reported_raw() {
+        let body = r#"{"event":"approved","order":{"id":"550e8400-e29b-41d4-a716-446655440000",
+            "order_number":"PK-1","order_status":"settled_v2"},"timestamp":"2026-12-07T10:00:00Z"}"#;
+        let payload: WebhookPayload = serde_json::from_str(body).expect("still parses");
+        assert_eq!(payload.order.expect("order").order_status, None);
+        assert_eq!(
+            unrecognised_order_status(body).as_deref(),
+            Some("settled_v2")
+        );
+        for known in [
+            r#"{"order":{"order_status":"approved"}}"#,
+            r#"{"order":{"order_status":null}}"#,
+            r#"{"order":{}}"#,
+            r#"{"event":"debt_exceeded"}"#,
+        ] {
+            assert_eq!(unrecognised_order_status(known), None, "{known}");
+        }
+        assert_eq!(
+            unrecognised_order_status(r#"{"order":{"order_status":7}}"#).as_deref(),
+            Some("7")
+        );
     }
 
     #[test]

@@ -82,6 +82,7 @@ impl App {
             state.inbox_notify.clone(),
             state.config.retention,
             inbox::verify::Verifier::from_state(&state),
+            state.config.ops.inbox_max_attempts,
         );
         let earning = earning::sender::spawn(&state);
         let reconciler = reconcile::spawn(state.clone());

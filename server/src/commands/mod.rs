@@ -7,6 +7,7 @@
 //! failure with the reason on stderr, never a secret.
 
 pub mod earn;
+pub mod inbox;
 pub mod orders;
 pub mod reconcile;
 
@@ -34,4 +35,7 @@ pub enum Command {
     /// Reconcile with Points now: read orders with `GET /v1/orders/{uuid}`, apply what was
     /// missed, print the report.
     Reconcile(reconcile::ReconcileArgs),
+    /// The webhook inbox's held rows: list them, release them for the worker (`held`,
+    /// `retry`; the same as `/admin/webhooks/held`).
+    Inbox(inbox::InboxCommand),
 }

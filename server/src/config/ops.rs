@@ -29,7 +29,14 @@ pub struct OpsConfig {
     /// see `server/src/inbox/verify.rs`). Off, a leaked webhook secret is enough to mark an
     /// order paid.
     pub verify_webhooks: bool,
+    /// Attempts after which a failing inbox row is held as a dead letter instead of retried
+    /// (`POINTS_INBOX_MAX_ATTEMPTS`, default [`DEFAULT_INBOX_MAX_ATTEMPTS`]: with the worker's
+    /// back-off, about an hour and a half of trying).
+    pub inbox_max_attempts: u32,
 }
+
+/// The default `inbox_max_attempts`.
+pub const DEFAULT_INBOX_MAX_ATTEMPTS: u32 = 25;
 
 impl Default for OpsConfig {
     fn default() -> Self {
@@ -38,6 +45,7 @@ impl Default for OpsConfig {
             webhooks_enabled: true,
             log_redaction: true,
             verify_webhooks: true,
+            inbox_max_attempts: DEFAULT_INBOX_MAX_ATTEMPTS,
         }
     }
 }
@@ -65,11 +73,25 @@ impl OpsConfig {
                 format!("POINTS_VERIFY_WEBHOOKS {text:?} is neither true nor false")
             })?,
         };
+        let inbox_max_attempts = match get("POINTS_INBOX_MAX_ATTEMPTS") {
+            None => DEFAULT_INBOX_MAX_ATTEMPTS,
+            Some(text) => text
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| *n >= 1)
+                .with_context(|| {
+                    format!(
+                        "POINTS_INBOX_MAX_ATTEMPTS {text:?} is not a whole number of at least 1"
+                    )
+                })?,
+        };
         Ok(OpsConfig {
             admin_token,
             webhooks_enabled,
             log_redaction,
             verify_webhooks,
+            inbox_max_attempts,
         })
     }
 
@@ -163,6 +185,23 @@ mod tests {
         check("true", Some(true));
         check("", None);
         check("no thanks", None);
+    }
+
+    #[test]
+    fn dead_letters_come_after_a_positive_number_of_attempts() {
+        assert_eq!(
+            load(&[]).expect("valid").inbox_max_attempts,
+            DEFAULT_INBOX_MAX_ATTEMPTS
+        );
+        let read = |value: &str| load(&[("POINTS_INBOX_MAX_ATTEMPTS", value)]).ok();
+        assert_eq!(read("3").map(|o| o.inbox_max_attempts), Some(3));
+        for bad in ["0", "-1", "many", ""] {
+            let error = load(&[("POINTS_INBOX_MAX_ATTEMPTS", bad)]).expect_err(bad);
+            assert!(
+                format!("{error:#}").contains("POINTS_INBOX_MAX_ATTEMPTS"),
+                "{error:#}"
+            );
+        }
     }
 
     #[test]

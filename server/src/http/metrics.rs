@@ -20,10 +20,13 @@ async fn metrics(State(state): State<AppState>) -> Result<impl IntoResponse, Api
     // A database that cannot answer fails the scrape: `up == 0` is itself the alert.
     let backlog = inbox::inbox_backlog(&*state.db).await?;
     let outbox = crate::earning::outbox::backlog(&state.db).await?;
+    let held = inbox::held_counts(&*state.db).await?;
     let sample = Sample {
         webhooks_enabled: state.intake.is_enabled(),
         inbox_depth: backlog.depth,
         inbox_oldest_age: backlog.oldest_age,
+        inbox_held_attention: held.attention,
+        inbox_held_dead: held.dead,
     };
     let mut text = state.metrics.render(&sample);
     text.push_str(&crate::earning::render_metrics(&outbox));

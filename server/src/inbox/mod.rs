@@ -15,9 +15,22 @@ pub mod verify;
 pub mod worker;
 
 pub use delivery::{Delivery, UnverifiedWebhook, Verified, VerifiedBody};
-pub use store::{NewDelivery, Stored, Writer};
+pub use store::{Hold, NewDelivery, Release, Stored, Writer};
 
 use crate::{ApiError, AppState, db};
+
+/// Releases held rows (see [`Hold`]) for the worker to try again now, and wakes this
+/// process's worker (another process's finds them on its next poll); how many.
+pub async fn retry_held(state: &AppState, which: &Release) -> Result<u64, ApiError> {
+    let released = {
+        let _turn = state.db.write_turn().await;
+        store::release(&*state.db, which, &db::now()).await?
+    };
+    if released > 0 {
+        state.inbox_notify.notify_one();
+    }
+    Ok(released)
+}
 
 /// What intake did with an authenticated, readable delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -72,7 +72,7 @@ pub async fn due(
 ) -> Result<Vec<Pending>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT id, event, body, attempts FROM webhook_inbox
-         WHERE processed_at IS NULL AND available_at <= $1 AND id > $2
+         WHERE processed_at IS NULL AND held IS NULL AND available_at <= $1 AND id > $2
          ORDER BY id
          LIMIT $3",
     )
@@ -104,12 +104,13 @@ pub async fn claim(
 ) -> Result<bool, sqlx::Error> {
     let sql = match backend {
         Backend::Sqlite => {
-            "UPDATE webhook_inbox SET attempts = attempts + 1 WHERE id = $1 AND processed_at IS NULL"
+            "UPDATE webhook_inbox SET attempts = attempts + 1
+             WHERE id = $1 AND processed_at IS NULL AND held IS NULL"
         }
         Backend::Postgres => {
             "UPDATE webhook_inbox SET attempts = attempts + 1
              WHERE id = (SELECT id FROM webhook_inbox
-                         WHERE id = $1 AND processed_at IS NULL
+                         WHERE id = $1 AND processed_at IS NULL AND held IS NULL
                          FOR UPDATE SKIP LOCKED)"
         }
     };
@@ -195,6 +196,174 @@ pub async fn unverified(
         })
     })
     .collect()
+}
+
+/// Why a row is held: the worker passes it by until someone releases it ([`release`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Hold {
+    /// Stored raw, its meaning not certain (an `order_status` we do not know): for a person,
+    /// or for a release that knows the value.
+    Attention,
+    /// Failed `inbox_max_attempts` times: a dead letter, replayed once the cause is fixed.
+    Dead,
+}
+
+impl Hold {
+    pub const ALL: [Hold; 2] = [Hold::Attention, Hold::Dead];
+
+    /// The `held` column's value and the metric's `state` label.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Hold::Attention => "attention",
+            Hold::Dead => "dead",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Hold> {
+        Hold::ALL.into_iter().find(|h| h.as_str() == text)
+    }
+}
+
+/// Holds an unprocessed row: the worker no longer picks it up. `why` goes to `last_error`;
+/// `counted` adds the attempt that led here (a dead letter's last failure).
+pub async fn hold(
+    db: impl AnyExecutor<'_>,
+    id: i64,
+    hold: Hold,
+    why: &str,
+    counted: bool,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE webhook_inbox SET held = $1, last_error = $2, attempts = attempts + $3
+         WHERE id = $4 AND processed_at IS NULL",
+    )
+    .bind(hold.as_str())
+    .bind(why)
+    .bind(i64::from(counted))
+    .bind(id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Which held rows [`release`] lets go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Release {
+    /// These rows (those of them that are held).
+    Ids(Vec<i64>),
+    /// Every row held so.
+    All(Hold),
+}
+
+/// Releases held rows for the worker to try again now, attempts counted from zero; how many.
+pub async fn release(
+    db: impl AnyExecutor<'_>,
+    which: &Release,
+    now: &str,
+) -> Result<u64, sqlx::Error> {
+    let set = "UPDATE webhook_inbox SET held = NULL, attempts = 0, available_at = $1";
+    let result = match which {
+        Release::All(hold) => {
+            sqlx::query(&format!("{set} WHERE held = $2 AND processed_at IS NULL"))
+                .bind(now)
+                .bind(hold.as_str())
+                .execute(db)
+                .await?
+        }
+        Release::Ids(ids) if ids.is_empty() => return Ok(0),
+        Release::Ids(ids) => {
+            // Ids are integers: the list is built from them, never from text.
+            let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+            sqlx::query(&format!(
+                "{set} WHERE held IS NOT NULL AND processed_at IS NULL AND id IN ({list})"
+            ))
+            .bind(now)
+            .execute(db)
+            .await?
+        }
+    };
+    Ok(result.rows_affected())
+}
+
+/// A held delivery, as `/admin/webhooks/held` and `points-server inbox held` list it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Held {
+    pub id: i64,
+    pub event: String,
+    pub order_number: Option<String>,
+    pub received_at: String,
+    pub held: Hold,
+    pub attempts: i64,
+    /// Why it is held.
+    pub reason: Option<String>,
+}
+
+/// Held rows, oldest first, `hold` only when given, at most `limit`.
+pub async fn held(
+    db: impl AnyExecutor<'_>,
+    hold: Option<Hold>,
+    limit: i64,
+) -> Result<Vec<Held>, sqlx::Error> {
+    let which = match hold {
+        Some(_) => "held = $1",
+        None => "held IS NOT NULL AND $1 = $1",
+    };
+    sqlx::query(&format!(
+        "SELECT id, event, order_number, received_at, held, attempts, last_error
+         FROM webhook_inbox
+         WHERE {which} AND processed_at IS NULL
+         ORDER BY id LIMIT $2"
+    ))
+    .bind(hold.map_or("", Hold::as_str))
+    .bind(limit)
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(|row| {
+        let held: String = row.try_get("held")?;
+        Ok(Held {
+            id: row.try_get("id")?,
+            event: row.try_get("event")?,
+            order_number: row.try_get("order_number")?,
+            received_at: row.try_get("received_at")?,
+            held: Hold::parse(&held).ok_or_else(|| sqlx::Error::ColumnDecode {
+                index: "held".into(),
+                source: format!("unknown hold {held:?}").into(),
+            })?,
+            attempts: row.try_get("attempts")?,
+            reason: row.try_get("last_error")?,
+        })
+    })
+    .collect()
+}
+
+/// Held rows by [`Hold`], for `/metrics`.
+pub async fn held_counts(db: impl AnyExecutor<'_>) -> Result<HeldCounts, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT held, COUNT(*) AS n FROM webhook_inbox
+         WHERE held IS NOT NULL AND processed_at IS NULL GROUP BY held",
+    )
+    .fetch_all(db)
+    .await?;
+    let mut counts = HeldCounts::default();
+    for row in rows {
+        let held: String = row.try_get("held")?;
+        let n: i64 = row.try_get("n")?;
+        match Hold::parse(&held) {
+            Some(Hold::Attention) => counts.attention += n,
+            Some(Hold::Dead) => counts.dead += n,
+            None => {}
+        }
+    }
+    Ok(counts)
+}
+
+/// How many rows are held, by kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HeldCounts {
+    pub attention: i64,
+    pub dead: i64,
 }
 
 /// Records a failed attempt and when to try again.
@@ -361,7 +530,7 @@ pub struct InboxBacklog {
 pub async fn inbox_backlog(db: impl AnyExecutor<'_>) -> Result<InboxBacklog, sqlx::Error> {
     let row = sqlx::query(
         "SELECT COUNT(*) AS depth, MIN(received_at) AS oldest FROM webhook_inbox
-         WHERE processed_at IS NULL",
+         WHERE processed_at IS NULL AND held IS NULL",
     )
     .fetch_one(db)
     .await?;

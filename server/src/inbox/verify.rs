@@ -162,6 +162,10 @@ async fn needs_check(
     let Ok(payload) = serde_json::from_str::<WebhookPayload>(&row.body) else {
         return Ok(None);
     };
+    // Held for attention by the worker, never applied: nothing to ask Points.
+    if protocol::webhook::unrecognised_order_status(&row.body).is_some() {
+        return Ok(None);
+    }
     let Some(order) = payload.order.filter(|_| payload.event.concerns_order()) else {
         return Ok(None);
     };

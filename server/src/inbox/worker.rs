@@ -7,6 +7,10 @@
 //! back-off; nothing is dropped. Every row keeps what happened to it: `attempts`, and in
 //! `last_error` the failure (while retrying) or why it changed nothing (once processed).
 //!
+//! A row whose `order_status` this release does not know is held for attention, and a row that
+//! fails `inbox_max_attempts` times is held as a dead letter (see [`inbox::Hold`]): both wait,
+//! unapplied, for `points-server inbox retry`.
+//!
 //! Before a row moves an order into a paid state, [`super::verify`] asks Points whether it is
 //! true (unless `verify_webhooks` is off); a refused row is stored unapplied, a row Points could
 //! not confirm now is retried.
@@ -26,6 +30,7 @@ use crate::apply;
 use crate::config::Retention;
 use crate::db::transitions::Source;
 use crate::db::{self, Pool, idempotency};
+use crate::inbox::store::Hold;
 use crate::inbox::verify::{Refusal, Verdict, Verifier};
 use crate::inbox::{rejected, store as inbox};
 use crate::lifecycle::Observation;
@@ -50,9 +55,17 @@ pub fn spawn(
     notify: Arc<Notify>,
     retention: Retention,
     verifier: Option<Verifier>,
+    max_attempts: u32,
 ) -> WorkerHandle {
     let (stop, stopped) = watch::channel(false);
-    let task = tokio::spawn(run(pool, notify, retention, verifier, stopped));
+    let task = tokio::spawn(run(
+        pool,
+        notify,
+        retention,
+        verifier,
+        max_attempts,
+        stopped,
+    ));
     WorkerHandle { stop, task }
 }
 
@@ -70,6 +83,7 @@ async fn run(
     notify: Arc<Notify>,
     retention: Retention,
     verifier: Option<Verifier>,
+    max_attempts: u32,
     mut stopped: watch::Receiver<bool>,
 ) {
     let mut next_sweep = Instant::now();
@@ -80,7 +94,7 @@ async fn run(
             }
             next_sweep = Instant::now() + retention.sweep_interval();
         }
-        if let Err(e) = drain(&pool, verifier.as_ref()).await {
+        if let Err(e) = drain(&pool, verifier.as_ref(), max_attempts).await {
             tracing::error!(error = format!("{e:#}"), "inbox worker pass failed");
         }
         tokio::select! {
@@ -126,8 +140,13 @@ pub async fn sweep(pool: &Pool, retention: &Retention) -> anyhow::Result<Swept> 
     Ok(swept)
 }
 
-/// Applies every row that is due now; returns how many it looked at.
-pub async fn drain(pool: &Pool, verifier: Option<&Verifier>) -> anyhow::Result<usize> {
+/// Applies every row that is due now; returns how many it looked at. A row that fails for the
+/// `max_attempts`-th time is held as a dead letter instead of retried.
+pub async fn drain(
+    pool: &Pool,
+    verifier: Option<&Verifier>,
+    max_attempts: u32,
+) -> anyhow::Result<usize> {
     let mut after = 0;
     let mut seen = 0;
     loop {
@@ -150,9 +169,17 @@ pub async fn drain(pool: &Pool, verifier: Option<&Verifier>) -> anyhow::Result<u
                 done.refused.iter().for_each(|r| verifier.refused(*r));
             }
             for (row, error) in done.failed {
+                let _turn = pool.write_turn().await;
+                if row.attempts + 1 >= i64::from(max_attempts) {
+                    tracing::error!(inbox_id = row.id, event = %row.event, error, attempts = row.attempts + 1, "inbox row failed for the last time, held as a dead letter");
+                    let why = format!("dead letter after {} attempts: {error}", row.attempts + 1);
+                    inbox::hold(&**pool, row.id, Hold::Dead, &why, true)
+                        .await
+                        .context("holding a dead letter")?;
+                    continue;
+                }
                 let retry_in = backoff(row.attempts);
                 tracing::warn!(inbox_id = row.id, event = %row.event, error, ?retry_in, "inbox row failed, will retry");
-                let _turn = pool.write_turn().await;
                 inbox::mark_failed(&**pool, row.id, &error, retry_in)
                     .await
                     .context("recording a failed inbox row")?;
@@ -229,6 +256,17 @@ async fn process(
         .await
         .context("claiming the row")?
     {
+        return Ok(None);
+    }
+    if let Some(raw) = protocol::webhook::unrecognised_order_status(&row.body) {
+        let why = format!(
+            "order_status {raw:?} is not one this release knows: stored raw, not applied; \
+             `points-server inbox retry --attention` re-applies it after an upgrade"
+        );
+        tracing::warn!(inbox_id = row.id, event = %row.event, status = raw, "webhook held for attention");
+        inbox::hold(&mut *conn, row.id, Hold::Attention, &why, false)
+            .await
+            .context("holding the row for attention")?;
         return Ok(None);
     }
     if let Verdict::Refuse(refusal, why) = verdict {

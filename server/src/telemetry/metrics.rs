@@ -20,8 +20,11 @@ pub const POINTS_DURATION: &str = "pointskit_points_request_duration_seconds";
 pub const WEBHOOK_DELIVERIES: &str = "pointskit_webhook_deliveries_total";
 /// 1 while webhook intake accepts deliveries, 0 while it is switched off.
 pub const WEBHOOK_INTAKE_ENABLED: &str = "pointskit_webhook_intake_enabled";
-/// Inbox rows not yet applied (sampled from the database at scrape).
+/// Inbox rows not yet applied and not held (sampled from the database at scrape).
 pub const INBOX_DEPTH: &str = "pointskit_inbox_depth";
+/// Inbox rows held unapplied, by `state`: `attention` (meaning not certain) or `dead` (failed
+/// too often); sampled at scrape.
+pub const INBOX_HELD: &str = "pointskit_inbox_held";
 /// Age of the oldest unapplied inbox row, 0 when there is none (sampled at scrape).
 pub const INBOX_OLDEST_AGE: &str = "pointskit_inbox_oldest_age_seconds";
 /// Differences reconciliation found between an order here and at Points, by kind.
@@ -34,7 +37,7 @@ pub const WEBHOOKS_UNVERIFIED: &str = "pointskit_webhooks_unverified_total";
 pub const UNVERIFIED_REASONS: [&str; 3] = ["unknown_at_points", "mismatch", "not_paid_at_points"];
 
 /// Every metric family `/metrics` exposes, with its type and help text.
-pub const FAMILIES: [(&str, &str, &str); 8] = [
+pub const FAMILIES: [(&str, &str, &str); 9] = [
     (
         POINTS_REQUESTS,
         "counter",
@@ -56,6 +59,11 @@ pub const FAMILIES: [(&str, &str, &str); 8] = [
         "1 while webhook intake accepts deliveries, else 0.",
     ),
     (INBOX_DEPTH, "gauge", "Webhook inbox rows not yet applied."),
+    (
+        INBOX_HELD,
+        "gauge",
+        "Webhook inbox rows held unapplied: attention (meaning not certain) or dead (failed too often).",
+    ),
     (
         INBOX_OLDEST_AGE,
         "gauge",
@@ -122,6 +130,8 @@ pub struct Sample {
     pub webhooks_enabled: bool,
     pub inbox_depth: i64,
     pub inbox_oldest_age: Duration,
+    pub inbox_held_attention: i64,
+    pub inbox_held_dead: i64,
 }
 
 /// The registry. One per [`crate::App`]; cheap to share behind an `Arc`.
@@ -301,6 +311,13 @@ impl Metrics {
         );
         help(&mut out, INBOX_DEPTH);
         line(&mut out, INBOX_DEPTH, &[], sample.inbox_depth as f64);
+        help(&mut out, INBOX_HELD);
+        for (state, n) in [
+            ("attention", sample.inbox_held_attention),
+            ("dead", sample.inbox_held_dead),
+        ] {
+            line(&mut out, INBOX_HELD, &[("state", state)], n as f64);
+        }
         help(&mut out, INBOX_OLDEST_AGE);
         line(
             &mut out,
@@ -440,6 +457,8 @@ mod tests {
             webhooks_enabled: true,
             inbox_depth: 3,
             inbox_oldest_age: Duration::from_millis(1500),
+            inbox_held_attention: 0,
+            inbox_held_dead: 2,
         });
         let has = |line: &str| assert!(text.lines().any(|l| l == line), "{line}\n{text}");
         has(r#"pointskit_points_requests_total{endpoint="get_order",status="2xx"} 2"#);
@@ -461,6 +480,8 @@ mod tests {
         has(r#"pointskit_webhook_deliveries_total{outcome="accepted",reason="",status="200"} 0"#);
         has(r#"pointskit_reconciliation_drift_total{kind="status"} 0"#);
         has("pointskit_inbox_depth 3");
+        has(r#"pointskit_inbox_held{state="attention"} 0"#);
+        has(r#"pointskit_inbox_held{state="dead"} 2"#);
         has("pointskit_inbox_oldest_age_seconds 1.5");
         has("pointskit_webhook_intake_enabled 1");
     }

@@ -9,6 +9,7 @@ mod crash;
 mod disablement;
 mod earning;
 mod faults;
+mod held;
 mod helpers;
 mod idempotency;
 mod observability;

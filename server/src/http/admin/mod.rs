@@ -5,6 +5,7 @@
 //! - `GET /admin/orders/search?q=`: orders by `order_number`, `reference_number` or Points uuid
 //! - `GET /admin/webhooks`, `POST /admin/webhooks/disable`, `POST /admin/webhooks/enable`
 //! - `GET /admin/webhooks/unverified[?limit=]`: deliveries Points did not confirm
+//! - `GET /admin/webhooks/held[?state=]`, `POST /admin/webhooks/held/retry`: rows held unapplied
 //! - `GET /admin/orders/{order}` and `POST /admin/orders/{order}/refund|cancel|authorize|capture|complete|shipping`
 //! - `GET /admin/selftest`, `GET /admin/selftest/inbox/{order_uuid}`: for `points preflight`
 //! - `POST /admin/earnings`, `GET /admin/earnings[/{id}]`, `POST /admin/earnings/{id}/retry`

@@ -63,6 +63,8 @@ pub struct Options {
     pub reconcile: Option<server::config::ReconcileConfig>,
     /// `verify_webhooks` (default: the config's, on).
     pub verify_webhooks: Option<bool>,
+    /// `inbox_max_attempts` (default: the config's).
+    pub inbox_max_attempts: Option<u32>,
 }
 
 /// Which of the server's secrets the sandbox's webhook carries.
@@ -120,6 +122,9 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     };
     if let Some(verify) = options.verify_webhooks {
         config.ops.verify_webhooks = verify;
+    }
+    if let Some(attempts) = options.inbox_max_attempts {
+        config.ops.inbox_max_attempts = attempts;
     }
     let app = server::App::start(config).await.expect("app starts");
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
