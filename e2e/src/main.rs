@@ -10,14 +10,20 @@ use e2e::{Stack, StackOptions};
 
 #[tokio::main]
 async fn main() -> Result<()> {
+    let mut options = StackOptions::for_tests();
+    // Human-readable lines, but through the server's redacting writer like its JSON logs: no
+    // key, secret, token or whole phone number reaches the terminal.
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into()),
         )
+        .with_writer(server::telemetry::RedactingMakeWriter::new(
+            options.redactor(),
+            std::io::stdout,
+        ))
         .init();
 
-    let mut options = StackOptions::for_tests();
     options.database_url = Some("sqlite://points-kit-demo.db".into());
     options.webhook_backoff_scale = 1.0;
     options.storefront_addr =

@@ -30,6 +30,10 @@ pub struct StackOptions {
     pub webhook_backoff_scale: f64,
     /// Route the sandbox's webhooks through a [`WebhookGate`] the test opens and closes.
     pub gate_webhooks: bool,
+    /// The webhook secret both sides share and the admin API's bearer token: generated per
+    /// stack, never a constant in git.
+    pub webhook_secret: String,
+    pub admin_token: String,
 }
 
 impl StackOptions {
@@ -48,7 +52,23 @@ impl StackOptions {
             sandbox_addr: "127.0.0.1:0".into(),
             webhook_backoff_scale: 0.01,
             gate_webhooks: false,
+            webhook_secret: sandbox::generate_secret(),
+            admin_token: format!(
+                "{:032x}{:032x}",
+                rand::random::<u128>(),
+                rand::random::<u128>()
+            ),
         }
+    }
+
+    /// A log redactor for this stack's secrets (and phone numbers), for whoever installs the
+    /// logger before starting it (`points-demo`).
+    pub fn redactor(&self) -> server::telemetry::Redactor {
+        server::telemetry::Redactor::new([
+            DEMO_PRIVATE_KEY,
+            self.webhook_secret.as_str(),
+            self.admin_token.as_str(),
+        ])
     }
 }
 
@@ -94,8 +114,7 @@ impl Stack {
             .map(|g| g.url.clone())
             .unwrap_or(server_webhook_url);
 
-        // One secret shared by both sides, generated per stack: never a constant in git.
-        let secret = sandbox::generate_secret();
+        let secret = options.webhook_secret.clone();
         let sandbox = Sandbox::new(SandboxConfig {
             merchants: vec![MerchantConfig {
                 webhooks: vec![WebhookConfig {
@@ -126,12 +145,7 @@ impl Stack {
                 )
             }
         };
-        // Like the webhook secret: per stack, never a constant in git.
-        let admin_token = format!(
-            "{:032x}{:032x}",
-            rand::random::<u128>(),
-            rand::random::<u128>()
-        );
+        let admin_token = options.admin_token.clone();
         let catalog = std::fs::read_to_string(options.www_dir.join("catalog.json"))
             .context("reading www/catalog.json")?;
         let app = server::App::start(server::Config {

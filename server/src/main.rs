@@ -24,14 +24,42 @@ use server::commands::{Cli, Command};
 use server::telemetry;
 use tracing_subscriber::util::SubscriberInitExt;
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> std::process::ExitCode {
+    // Until the configuration is loaded, what the raw settings name is what must not leak: a
+    // start-up error or a panic is written through a redactor built from them.
+    let env = |name: &str| std::env::var(name).ok();
+    let settings = telemetry::Redactor::from_settings(|name| match server::config::layered(env) {
+        Ok(lookup) => lookup(name),
+        Err(_) => env(name),
+    });
+    telemetry::panic::install(settings.clone());
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("Error: starting the async runtime: {error}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(&settings)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            // The whole chain, as `main` returning the error would write it, but redacted.
+            eprintln!("Error: {}", settings.redact(&format!("{error:?}")));
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(settings: &telemetry::Redactor) -> anyhow::Result<()> {
     let cli = Cli::parse();
     let serving = matches!(cli.command, None | Some(Command::Serve));
     // Configuration first: the log redactor needs to know every secret it must mask. Loading
-    // logs nothing; its errors go to stderr through `main`'s return, and name no secret values.
+    // logs nothing; its errors go to stderr through `main`, redacted, and name no values.
     let config = server::Config::from_env().context("loading configuration")?;
     let redactor = telemetry::Redactor::for_config(&config);
+    // From here on a panic is redacted with the secrets as configured (defaults and files
+    // resolved), and any the raw settings named besides.
+    telemetry::panic::install(redactor.clone().with(settings));
     let filter = telemetry::filter_from_env();
     // `try_init` also routes the `log` crate's records (reqwest's) through the same pipeline.
     // A one-shot command keeps stdout for its own output.

@@ -26,7 +26,7 @@ pub(super) fn check(
             let mut secrets = vec![("the private key", config.private_key.expose().to_owned())];
             secrets.extend(
                 config
-                    .webhook_secrets()
+                    .configured_webhook_secrets()
                     .into_iter()
                     .map(|s| ("a webhook secret", s.expose().to_owned())),
             );

@@ -21,6 +21,7 @@ pub(super) struct FileConfig {
     webhook_secret_file: Option<String>,
     webhook_secret_previous: Option<String>,
     webhook_secret_previous_file: Option<String>,
+    webhook_secret_previous_until: Option<Timestamp>,
     public_url: Option<String>,
     pub(super) return_path: Option<String>,
     catalog: Option<String>,
@@ -31,6 +32,7 @@ pub(super) struct FileConfig {
     webhooks_enabled: Option<bool>,
     log_redaction: Option<bool>,
     verify_webhooks: Option<bool>,
+    inbox_max_attempts: Option<u32>,
     earning_timeout: Option<String>,
     earning_max_backoff: Option<String>,
     reconcile_enabled: Option<bool>,
@@ -39,6 +41,23 @@ pub(super) struct FileConfig {
     reconcile_concurrency: Option<u32>,
     reconcile_backoff: Option<String>,
     reconcile_max_backoff: Option<String>,
+}
+
+/// A moment in the file: a TOML datetime (`2026-12-31T00:00:00Z`) or the same as a string.
+#[derive(Debug, serde::Deserialize)]
+#[serde(untagged)]
+enum Timestamp {
+    Text(String),
+    Datetime(toml::value::Datetime),
+}
+
+impl Timestamp {
+    fn into_text(self) -> String {
+        match self {
+            Timestamp::Text(text) => text,
+            Timestamp::Datetime(at) => at.to_string(),
+        }
+    }
 }
 
 /// Secrets that may be given directly or as a file; a layer that sets either form replaces
@@ -91,6 +110,12 @@ pub fn layered(
                 "POINTS_WEBHOOK_SECRET_PREVIOUS_FILE",
                 parsed.webhook_secret_previous_file.map(relative),
             ),
+            (
+                "POINTS_WEBHOOK_SECRET_PREVIOUS_UNTIL",
+                parsed
+                    .webhook_secret_previous_until
+                    .map(Timestamp::into_text),
+            ),
             ("POINTS_PUBLIC_URL", parsed.public_url),
             ("POINTS_RETURN_PATH", parsed.return_path),
             ("POINTS_CATALOG", parsed.catalog.map(relative)),
@@ -115,6 +140,10 @@ pub fn layered(
             (
                 "POINTS_VERIFY_WEBHOOKS",
                 parsed.verify_webhooks.map(|on| on.to_string()),
+            ),
+            (
+                "POINTS_INBOX_MAX_ATTEMPTS",
+                parsed.inbox_max_attempts.map(|n| n.to_string()),
             ),
             ("POINTS_EARNING_TIMEOUT", parsed.earning_timeout),
             ("POINTS_EARNING_MAX_BACKOFF", parsed.earning_max_backoff),

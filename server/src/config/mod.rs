@@ -10,9 +10,12 @@ use std::net::SocketAddr;
 
 use anyhow::{Context, bail, ensure};
 use protocol::{ApiKey, OrderNumber, WebhookSecret};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 use url::Url;
 
 use crate::Catalog;
+use crate::telemetry::redact::MIN_SECRET_LEN;
 
 mod earning;
 mod file;
@@ -54,6 +57,9 @@ pub struct Config {
     pub webhook_secret: WebhookSecret,
     /// During a rotation, the secret being retired: deliveries carrying it are still accepted.
     pub previous_webhook_secret: Option<WebhookSecret>,
+    /// When the rotation ends: from then on the previous secret is refused like any other
+    /// (`POINTS_WEBHOOK_SECRET_PREVIOUS_UNTIL`; required in production mode).
+    pub previous_webhook_secret_until: Option<OffsetDateTime>,
     /// The storefront origin, e.g. `https://shop.example`; the base of `callback_url`.
     pub public_url: String,
     /// Appended to `public_url` for `callback_url`, e.g. `/return.html`.
@@ -80,6 +86,10 @@ impl std::fmt::Debug for Config {
             .field("private_key", &self.private_key)
             .field("webhook_secret", &self.webhook_secret)
             .field("previous_webhook_secret", &self.previous_webhook_secret)
+            .field(
+                "previous_webhook_secret_until",
+                &self.previous_webhook_secret_until,
+            )
             .field("public_url", &self.public_url)
             .field("return_path", &self.return_path)
             .field("catalog", &self.catalog)
@@ -151,6 +161,7 @@ impl Config {
             private_key: points.private_key,
             webhook_secret,
             previous_webhook_secret: None,
+            previous_webhook_secret_until: None,
             public_url: public_url.into(),
             return_path: DEFAULT_RETURN_PATH.to_owned(),
             catalog,
@@ -173,6 +184,7 @@ impl Config {
     /// | `POINTS_PUBLIC_URL` | yes | storefront origin for `callback_url` |
     /// | `POINTS_CATALOG` | yes | path of the catalog JSON file |
     /// | `POINTS_WEBHOOK_SECRET_PREVIOUS` or `…_FILE` | no | retired secret, during a rotation |
+    /// | `POINTS_WEBHOOK_SECRET_PREVIOUS_UNTIL` | in production, with a previous secret | end of the rotation (RFC 3339) |
     /// | `POINTS_RETURN_PATH` | no, `/return.html` | return page path |
     /// | `POINTS_MODE` | no, `development` | `production` adds the checks below |
     /// | `POINTS_SERVER_ADDR` | no, `127.0.0.1:8080` | listen address (binary only) |
@@ -203,8 +215,11 @@ impl Config {
     /// [`Config::from_env`] over any lookup, so it can be tested without touching the process
     /// environment. The lookup already includes the file layer (see [`layered`]).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
-        let config = Self::from_lookup_unchecked(lookup)?;
+        let config = Self::from_lookup_unchecked(&lookup)?;
         config.validate()?;
+        if config.mode == Mode::Production {
+            check_secret_files(&lookup)?;
+        }
         Ok(config)
     }
 
@@ -224,6 +239,17 @@ impl Config {
             webhook_secret: WebhookSecret::new(secret(&get, "POINTS_WEBHOOK_SECRET")?),
             previous_webhook_secret: optional_secret(&get, "POINTS_WEBHOOK_SECRET_PREVIOUS")?
                 .map(WebhookSecret::new),
+            previous_webhook_secret_until: match get("POINTS_WEBHOOK_SECRET_PREVIOUS_UNTIL") {
+                None => None,
+                Some(text) => Some(OffsetDateTime::parse(text.trim(), &Rfc3339).with_context(
+                    || {
+                        format!(
+                            "POINTS_WEBHOOK_SECRET_PREVIOUS_UNTIL {text:?} is not an RFC 3339 \
+                             time (2026-12-31T00:00:00Z)"
+                        )
+                    },
+                )?),
+            },
             public_url: required("POINTS_PUBLIC_URL")?,
             return_path: get("POINTS_RETURN_PATH")
                 .unwrap_or_else(|| DEFAULT_RETURN_PATH.to_owned()),
@@ -264,6 +290,21 @@ impl Config {
             !self.webhook_secret.expose().trim().is_empty(),
             "the webhook secret is empty"
         );
+        // A secret shorter than the redactor's minimum could not be masked in logs (it would
+        // mask ordinary words), and Points issues none that short (a webhook secret has 60
+        // characters, API.md §12): refused rather than left unmasked.
+        for (what, value) in std::iter::once(("the private key", self.private_key.expose())).chain(
+            self.webhook_secrets()
+                .into_iter()
+                .map(|s| ("a webhook secret", s.expose())),
+        ) {
+            let length = value.trim().chars().count();
+            ensure!(
+                length == 0 || length >= MIN_SECRET_LEN,
+                "{what} has {length} characters: at least {MIN_SECRET_LEN} are needed for logs \
+                 to mask it, and Points issues longer ones"
+            );
+        }
         ensure!(
             self.return_path.starts_with('/'),
             "the return path must start with '/'"
@@ -290,11 +331,32 @@ impl Config {
         if self.mode == Mode::Production {
             self.validate_production(&base)?;
         }
+        ensure!(
+            self.previous_webhook_secret_until.is_none() || self.previous_webhook_secret.is_some(),
+            "POINTS_WEBHOOK_SECRET_PREVIOUS_UNTIL is set without a previous webhook secret"
+        );
         Ok(())
     }
 
-    /// The webhook secrets accepted now: the current one, then the one being retired.
+    /// The webhook secrets accepted now: the current one, then the one being retired (until
+    /// `previous_webhook_secret_until`).
     pub fn webhook_secrets(&self) -> Vec<&WebhookSecret> {
+        self.webhook_secrets_at(OffsetDateTime::now_utc())
+    }
+
+    /// [`Config::webhook_secrets`] at `now`.
+    pub fn webhook_secrets_at(&self, now: OffsetDateTime) -> Vec<&WebhookSecret> {
+        let previous = self.previous_webhook_secret.as_ref().filter(|_| {
+            self.previous_webhook_secret_until
+                .is_none_or(|until| now < until)
+        });
+        std::iter::once(&self.webhook_secret)
+            .chain(previous)
+            .collect()
+    }
+
+    /// Every webhook secret configured, an expired previous one included: what logs mask.
+    pub fn configured_webhook_secrets(&self) -> Vec<&WebhookSecret> {
         std::iter::once(&self.webhook_secret)
             .chain(self.previous_webhook_secret.as_ref())
             .collect()
@@ -333,6 +395,13 @@ impl Config {
         ensure!(
             self.ops.log_redaction,
             "production mode refuses log_redaction = false: logs would carry keys and phone numbers"
+        );
+        // A retired secret that never expires is a second key to the webhook endpoint, kept
+        // by whoever saw it (the reason to rotate was often that someone did).
+        ensure!(
+            self.previous_webhook_secret.is_none() || self.previous_webhook_secret_until.is_some(),
+            "production mode needs POINTS_WEBHOOK_SECRET_PREVIOUS_UNTIL (the end of the \
+             rotation) with a previous webhook secret"
         );
         let public = Url::parse(&self.public_url).context("the public URL is not a URL")?;
         ensure!(
@@ -387,6 +456,39 @@ pub fn listen_addr_from_env() -> anyhow::Result<SocketAddr> {
     let text = lookup("POINTS_SERVER_ADDR").unwrap_or_else(|| DEFAULT_SERVER_ADDR.to_owned());
     text.parse()
         .with_context(|| format!("POINTS_SERVER_ADDR {text:?} is not an address"))
+}
+
+/// The secrets that may come from files.
+const SECRET_FILES: [&str; 4] = [
+    "POINTS_PRIVATE_KEY_FILE",
+    "POINTS_WEBHOOK_SECRET_FILE",
+    "POINTS_WEBHOOK_SECRET_PREVIOUS_FILE",
+    "POINTS_ADMIN_TOKEN_FILE",
+];
+
+/// Production refuses a secret file any user of the machine can read (as `points preflight`
+/// does, and as ssh refuses a private key): the key would be one `cat` away for every process.
+fn check_secret_files(lookup: &impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    for name in SECRET_FILES {
+        use std::os::unix::fs::PermissionsExt;
+        let Some(path) = lookup(name).filter(|p| !p.trim().is_empty()) else {
+            continue;
+        };
+        let mode = std::fs::metadata(path.trim())
+            .with_context(|| format!("reading {name} ({path})"))?
+            .permissions()
+            .mode();
+        ensure!(
+            mode & 0o004 == 0,
+            "production mode refuses {name} ({path}): readable by every user (mode {:o}); \
+             chmod 600 it",
+            mode & 0o777
+        );
+    }
+    #[cfg(not(unix))]
+    let _ = lookup;
+    Ok(())
 }
 
 /// A secret from `NAME` or from the file named by `NAME_FILE`, never both.

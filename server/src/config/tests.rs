@@ -8,8 +8,8 @@ fn env_with(catalog: &std::path::Path, extra: &[(&str, &str)]) -> HashMap<String
     let mut env: HashMap<String, String> = [
         ("POINTS_BASE_URL", "http://127.0.0.1:9/api"),
         ("POINTS_PUBLIC_KEY", "pk_test"),
-        ("POINTS_PRIVATE_KEY", "sk_test"),
-        ("POINTS_WEBHOOK_SECRET", "whsec"),
+        ("POINTS_PRIVATE_KEY", "sk_test_0123456789"),
+        ("POINTS_WEBHOOK_SECRET", "whsec_0123456789"),
         ("POINTS_PUBLIC_URL", "https://shop.example"),
     ]
     .into_iter()
@@ -84,7 +84,7 @@ fn reads_a_previous_webhook_secret_from_a_file() {
         .iter()
         .map(|s| s.expose())
         .collect();
-    assert_eq!(secrets, ["whsec", "old-secret"]);
+    assert_eq!(secrets, ["whsec_0123456789", "old-secret"]);
     let _ = std::fs::remove_file(secret_file);
     let _ = std::fs::remove_file(path);
 }
@@ -337,4 +337,156 @@ fn production_points_means_production_mode() {
     let sandbox = load(&[("POINTS_BASE_URL", "https://sandbox.papp.sa/api")]).expect("valid");
     assert_eq!(sandbox.mode, Mode::Development);
     let _ = std::fs::remove_file(path);
+}
+
+#[test]
+fn a_secret_too_short_to_mask_in_logs_is_refused() {
+    let path = catalog_file();
+    for (name, value) in [
+        ("POINTS_WEBHOOK_SECRET", "whsec"),
+        ("POINTS_PRIVATE_KEY", "sk_1234"),
+        ("POINTS_WEBHOOK_SECRET_PREVIOUS", "old"),
+    ] {
+        let env = env_with(&path, &[(name, value)]);
+        let error = Config::from_lookup(|k| env.get(k).cloned())
+            .expect_err("a short secret is refused")
+            .to_string();
+        assert!(error.contains("at least 8"), "{name}: {error}");
+        assert!(!error.contains(value), "the value is not named: {error}");
+    }
+    let env = env_with(&path, &[("POINTS_WEBHOOK_SECRET", "whsec_12")]);
+    assert!(
+        Config::from_lookup(|k| env.get(k).cloned()).is_ok(),
+        "8 characters pass"
+    );
+    let _ = std::fs::remove_file(path);
+}
+
+#[cfg(unix)]
+#[test]
+fn production_refuses_a_secret_file_every_user_can_read() {
+    use std::os::unix::fs::PermissionsExt;
+    let path = catalog_file();
+    let key_file = path.with_extension("key");
+    std::fs::write(&key_file, "sk_live_0123456789\n").expect("write key");
+    let file = key_file.display().to_string();
+    let env = |mode: u32| {
+        std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(mode)).expect("chmod");
+        let mut env = env_with(
+            &path,
+            &[
+                ("POINTS_MODE", "production"),
+                ("POINTS_BASE_URL", "https://business.papp.sa/api"),
+                ("POINTS_PRIVATE_KEY_FILE", &file),
+            ],
+        );
+        env.remove("POINTS_PRIVATE_KEY");
+        env
+    };
+    let open = env(0o644);
+    let error = Config::from_lookup(|k| open.get(k).cloned())
+        .expect_err("a world-readable key file is refused")
+        .to_string();
+    assert!(
+        error.contains("POINTS_PRIVATE_KEY_FILE") && error.contains("644"),
+        "{error}"
+    );
+    assert!(!error.contains("sk_live"), "{error}");
+    let closed = env(0o600);
+    Config::from_lookup(|k| closed.get(k).cloned()).expect("an owner-only key file is fine");
+    // Development reads it as it is.
+    let mut dev = env(0o644);
+    dev.insert("POINTS_MODE".into(), "development".into());
+    dev.insert("POINTS_BASE_URL".into(), "http://127.0.0.1:9/api".into());
+    Config::from_lookup(|k| dev.get(k).cloned()).expect("development does not check");
+    let _ = std::fs::remove_file(key_file);
+    let _ = std::fs::remove_file(path);
+}
+
+#[test]
+fn the_previous_secret_is_accepted_until_the_rotation_ends() {
+    let path = catalog_file();
+    let env = env_with(
+        &path,
+        &[
+            ("POINTS_WEBHOOK_SECRET_PREVIOUS", "old-secret-0123"),
+            (
+                "POINTS_WEBHOOK_SECRET_PREVIOUS_UNTIL",
+                "2026-12-31T00:00:00Z",
+            ),
+        ],
+    );
+    let config = Config::from_lookup(|k| env.get(k).cloned()).expect("valid");
+    let at = |text: &str| {
+        let now = OffsetDateTime::parse(text, &Rfc3339).expect("time");
+        config
+            .webhook_secrets_at(now)
+            .iter()
+            .map(|s| s.expose().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        at("2026-12-30T23:59:59Z"),
+        ["whsec_0123456789", "old-secret-0123"]
+    );
+    assert_eq!(at("2026-12-31T00:00:00Z"), ["whsec_0123456789"]);
+    assert_eq!(
+        config.configured_webhook_secrets().len(),
+        2,
+        "logs still mask it"
+    );
+
+    let bad = env_with(
+        &path,
+        &[
+            ("POINTS_WEBHOOK_SECRET_PREVIOUS", "old-secret-0123"),
+            ("POINTS_WEBHOOK_SECRET_PREVIOUS_UNTIL", "next tuesday"),
+        ],
+    );
+    let error = Config::from_lookup(|k| bad.get(k).cloned()).expect_err("not a time");
+    assert!(format!("{error:#}").contains("RFC 3339"), "{error:#}");
+
+    // Production wants the end of the rotation written down.
+    let open_ended = env_with(
+        &path,
+        &[
+            ("POINTS_MODE", "production"),
+            ("POINTS_BASE_URL", "https://business.papp.sa/api"),
+            ("POINTS_WEBHOOK_SECRET_PREVIOUS", "old-secret-0123"),
+        ],
+    );
+    let error = Config::from_lookup(|k| open_ended.get(k).cloned()).expect_err("no end");
+    assert!(
+        format!("{error:#}").contains("POINTS_WEBHOOK_SECRET_PREVIOUS_UNTIL"),
+        "{error:#}"
+    );
+    let _ = std::fs::remove_file(path);
+}
+
+#[test]
+fn the_file_ends_a_rotation_with_a_toml_datetime_or_a_string() {
+    let catalog = catalog_file();
+    let dir = catalog.parent().expect("dir").to_path_buf();
+    for until in ["2026-12-31T00:00:00Z", "\"2026-12-31T00:00:00Z\""] {
+        let config_path = dir.join(format!("pk-config-{}.toml", uuid::Uuid::new_v4()));
+        std::fs::write(
+            &config_path,
+            format!(
+                "webhook_secret_previous = \"old-secret-0123\"\n\
+                 webhook_secret_previous_until = {until}\n"
+            ),
+        )
+        .expect("config file");
+        let mut env = env_with(&catalog, &[]);
+        env.insert("POINTS_CONFIG".into(), config_path.display().to_string());
+        let lookup = layered(|k| env.get(k).cloned()).expect("layered");
+        let config = Config::from_lookup(lookup).expect("valid config");
+        assert_eq!(
+            config.previous_webhook_secret_until,
+            Some(OffsetDateTime::parse("2026-12-31T00:00:00Z", &Rfc3339).expect("time")),
+            "{until}"
+        );
+        let _ = std::fs::remove_file(config_path);
+    }
+    let _ = std::fs::remove_file(catalog);
 }

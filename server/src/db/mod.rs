@@ -131,12 +131,59 @@ pub async fn connect(database_url: &str) -> anyhow::Result<Pool> {
         .run(&pool)
         .await
         .context("applying database migrations")?;
+    if backend == Backend::Sqlite && !database_url.contains(":memory:") {
+        restrict_sqlite_files(database_url)?;
+    }
     let writes = (backend == Backend::Sqlite).then(|| Arc::new(tokio::sync::Mutex::new(())));
     Ok(Pool {
         pool,
         backend,
         writes,
     })
+}
+
+/// The file a SQLite URL names (`sqlite://points.db?…`, `sqlite:points.db`).
+fn sqlite_path(url: &str) -> Option<&str> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    (!path.is_empty()).then_some(path)
+}
+
+/// The SQLite database holds shoppers' phone numbers and every order: its file and its
+/// `-wal`/`-shm` companions are made readable by their owner only (group and other bits
+/// cleared), whatever the umask gave them when they were created.
+fn restrict_sqlite_files(url: &str) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let Some(path) = sqlite_path(url) else {
+            return Ok(());
+        };
+        for file in [
+            path.to_owned(),
+            format!("{path}-wal"),
+            format!("{path}-shm"),
+        ] {
+            let Ok(metadata) = std::fs::metadata(&file) else {
+                continue;
+            };
+            let mode = metadata.permissions().mode();
+            if mode & 0o077 != 0 {
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode & 0o700))
+                    .with_context(|| format!("making {file} readable by its owner only"))?;
+                tracing::info!(
+                    file,
+                    was = format!("{:o}", mode & 0o777),
+                    "database file made owner-only"
+                );
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = url;
+    Ok(())
 }
 
 /// Adds `mode=rwc` to a SQLite URL that names no mode, so the file is created on first start.
@@ -188,6 +235,37 @@ mod tests {
     use time::macros::datetime;
 
     use super::*;
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_sqlite_database_is_readable_by_its_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("pk-perm-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let file = dir.join("points.db");
+        // As an earlier release or `touch` under umask 022 left it.
+        std::fs::write(&file, b"").expect("create");
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        let url = format!("sqlite://{}", file.display());
+        let pool = connect(&url).await.expect("connect");
+        sqlx::query("SELECT 1")
+            .execute(&pool.pool)
+            .await
+            .expect("query");
+        for path in [
+            file.clone(),
+            dir.join("points.db-wal"),
+            dir.join("points.db-shm"),
+        ] {
+            let mode = std::fs::metadata(&path)
+                .expect("exists")
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o077, 0, "{} is {:o}", path.display(), mode & 0o777);
+        }
+        pool.pool.close().await;
+        let _ = std::fs::remove_dir_all(dir);
+    }
 
     #[test]
     fn urls_choose_the_backend_and_sqlite_files_are_created() {

@@ -3,9 +3,11 @@
 //! Logs are JSON lines from `tracing`, written through a [`redact::RedactingMakeWriter`] that
 //! masks every configured secret and every phone number before a byte leaves the process.
 //! [`subscriber`] builds that pipeline; the binary installs it globally and the tests install
-//! the very same one over a buffer. Metrics live in [`metrics::Metrics`], served at `/metrics`.
+//! the very same one over a buffer; [`panic::install`] sends panics through the same redactor. Metrics live in [`metrics::Metrics`], served at `/metrics`.
 
 pub mod metrics;
+pub mod panic;
+pub mod phones;
 pub mod probe;
 pub mod redact;
 

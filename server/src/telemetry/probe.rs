@@ -10,6 +10,9 @@ use serde::Serialize;
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::MakeWriter;
 
+use url::Url;
+
+use super::redact::written_forms;
 use super::{Redactor, subscriber};
 use crate::Config;
 
@@ -24,7 +27,8 @@ pub struct RedactionProbe {
     pub ok: bool,
     /// Whether the configuration has redaction on at all (`log_redaction`).
     pub enabled: bool,
-    /// What appeared unmasked: `private key`, `webhook secret`, `admin token`, `phone number`.
+    /// What appeared unmasked: `private key`, `webhook secret`, `admin token`, `database
+    /// password`, `phone number`.
     pub leaked: Vec<&'static str>,
     /// The redacted line, when nothing leaked: evidence of what a log line looks like.
     pub line: Option<String>,
@@ -40,18 +44,27 @@ pub fn probe_redaction(config: &Config) -> RedactionProbe {
         vec![("private key", config.private_key.expose().to_owned())];
     secrets.extend(
         config
-            .webhook_secrets()
+            .configured_webhook_secrets()
             .iter()
             .map(|s| ("webhook secret", s.expose().to_owned())),
     );
     if let Some(token) = &config.ops.admin_token {
         secrets.push(("admin token", token.expose().to_owned()));
     }
+    let database_password = Url::parse(&config.database_url)
+        .ok()
+        .and_then(|url| url.password().map(str::to_owned));
+    if let Some(password) = database_password {
+        secrets.push(("database password", format!(":{password}@")));
+    }
     let joined: Vec<&str> = secrets.iter().map(|(_, s)| s.as_str()).collect();
     tracing::subscriber::with_default(pipeline, || {
+        // Written plainly and as `Debug` does: a secret holding a quote or a backslash is
+        // escaped differently by each, and each must be masked.
         tracing::info!(
             target: "points_selftest",
             x_api_key = %joined.join(" "),
+            debugged = ?joined,
             phone_number = PROBE_PHONE,
             "redaction probe"
         );
@@ -60,7 +73,11 @@ pub fn probe_redaction(config: &Config) -> RedactionProbe {
     let national = &PROBE_PHONE[1..];
     let mut leaked: Vec<&'static str> = secrets
         .iter()
-        .filter(|(_, secret)| line.contains(secret.as_str()))
+        .filter(|(_, secret)| {
+            written_forms(secret)
+                .iter()
+                .any(|form| line.contains(form.as_str()))
+        })
         .map(|(name, _)| *name)
         .collect();
     if line.contains(national) {

@@ -1,6 +1,7 @@
 //! The last line of defence for logs: every formatted log line passes through a [`Redactor`]
 //! before it is written, which replaces each known secret value with `[redacted]` and masks
-//! anything shaped like a Saudi mobile number (`5*****678`).
+//! anything shaped like a Saudi mobile number (`5*****678`), however it is grouped
+//! ([`super::phones`]).
 //!
 //! The types already keep secrets out of `Debug`/`Display` and nothing logs a header value;
 //! this catches what slips past them (a dependency's trace line, a future `?request`).
@@ -9,6 +10,7 @@ use std::io::{self, Write};
 use std::sync::Arc;
 
 use tracing_subscriber::fmt::MakeWriter;
+use url::Url;
 
 use crate::Config;
 
@@ -22,8 +24,10 @@ pub const MIN_SECRET_LEN: usize = 8;
 /// Masks known secrets and phone numbers in text.
 #[derive(Clone)]
 pub struct Redactor {
-    /// Longest first, so a secret that contains another is replaced whole.
-    secrets: Vec<String>,
+    /// `(pattern, replacement)`, longest pattern first, so a secret that contains another is
+    /// replaced whole. Each secret comes with every form a log line can write it in
+    /// ([`written_forms`]).
+    secrets: Vec<(String, String)>,
     /// `false` only when the configuration turned redaction off (`log_redaction = false`).
     enabled: bool,
 }
@@ -47,17 +51,59 @@ impl std::fmt::Debug for Redactor {
 impl Redactor {
     /// A redactor for these secret values (short or empty ones are ignored).
     pub fn new<S: AsRef<str>>(secrets: impl IntoIterator<Item = S>) -> Self {
-        let mut secrets: Vec<String> = secrets
-            .into_iter()
-            .map(|s| s.as_ref().trim().to_owned())
-            .filter(|s| s.len() >= MIN_SECRET_LEN)
-            .collect();
-        secrets.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
-        secrets.dedup();
-        Redactor {
-            secrets,
+        let mut redactor = Redactor {
+            secrets: Vec::new(),
             enabled: true,
+        };
+        for secret in secrets {
+            let secret = secret.as_ref().trim();
+            if secret.len() >= MIN_SECRET_LEN {
+                for form in written_forms(secret) {
+                    redactor.secrets.push((form, REDACTED.to_owned()));
+                }
+            }
         }
+        redactor.sort();
+        redactor
+    }
+
+    /// Also masks the password of a database URL (`postgres://user:password@host/db`), as it
+    /// is written in the URL (`:password@`, any length) and, when it is long enough to be
+    /// told apart from ordinary text, alone (percent-decoded too).
+    pub fn with_database_url(mut self, database_url: &str) -> Self {
+        let Some(encoded) = Url::parse(database_url)
+            .ok()
+            .and_then(|url| url.password().map(str::to_owned))
+        else {
+            return self;
+        };
+        self.secrets
+            .push((format!(":{encoded}@"), format!(":{REDACTED}@")));
+        let decoded = percent_decode(&encoded);
+        for password in [encoded, decoded] {
+            if password.len() >= MIN_SECRET_LEN {
+                for form in written_forms(&password) {
+                    self.secrets.push((form, REDACTED.to_owned()));
+                }
+            }
+        }
+        self.sort();
+        self
+    }
+
+    /// This redactor masking `other`'s secrets as well (disabled stays disabled).
+    pub fn with(mut self, other: &Redactor) -> Self {
+        if self.enabled {
+            self.secrets.extend(other.secrets.iter().cloned());
+            self.sort();
+        }
+        self
+    }
+
+    fn sort(&mut self) {
+        self.secrets
+            .sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.cmp(b)));
+        self.secrets.dedup();
     }
 
     /// Writes text as it is: what `log_redaction = false` gets. Development only.
@@ -82,7 +128,7 @@ impl Redactor {
         let mut secrets = vec![config.private_key.expose().to_owned()];
         secrets.extend(
             config
-                .webhook_secrets()
+                .configured_webhook_secrets()
                 .iter()
                 .map(|s| s.expose().to_owned()),
         );
@@ -93,7 +139,31 @@ impl Redactor {
                 .as_ref()
                 .map(|t| t.expose().to_owned()),
         );
-        Redactor::new(secrets)
+        Redactor::new(secrets).with_database_url(&config.database_url)
+    }
+
+    /// For when the configuration could not be loaded (a start-up error): every secret the
+    /// raw settings name, `NAME` or the file `NAME_FILE` points to, and the database URL's
+    /// password. `lookup` is the environment over the config file (`config::layered`).
+    pub fn from_settings(lookup: impl Fn(&str) -> Option<String>) -> Self {
+        let secrets = [
+            "POINTS_PRIVATE_KEY",
+            "POINTS_WEBHOOK_SECRET",
+            "POINTS_WEBHOOK_SECRET_PREVIOUS",
+            "POINTS_ADMIN_TOKEN",
+        ]
+        .into_iter()
+        .flat_map(|name| {
+            let from_file = lookup(&format!("{name}_FILE"))
+                .and_then(|path| std::fs::read_to_string(path.trim()).ok());
+            [lookup(name), from_file]
+        })
+        .flatten();
+        let redactor = Redactor::new(secrets.collect::<Vec<_>>());
+        match lookup("DATABASE_URL") {
+            Some(url) => redactor.with_database_url(&url),
+            None => redactor,
+        }
     }
 
     /// `text` with every known secret replaced and every phone number masked.
@@ -102,60 +172,60 @@ impl Redactor {
             return text.to_owned();
         }
         let mut out = text.to_owned();
-        for secret in &self.secrets {
+        for (secret, replacement) in &self.secrets {
             if out.contains(secret.as_str()) {
-                out = out.replace(secret.as_str(), REDACTED);
+                out = out.replace(secret.as_str(), replacement);
             }
         }
         mask_phones(&out)
     }
 }
 
-/// Masks each run of digits that is a KSA mobile number in one of the forms Points accepts
-/// (`5XXXXXXXX`, `05…`, `966…`, `00966…`, with an optional `+`), keeping the first digit and
-/// the last three: `+966512345678` → `5*****678`. Longer or shorter digit runs (ids, amounts,
-/// timestamps) are left alone.
-pub fn mask_phones(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = String::with_capacity(text.len());
-    let mut copied = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        if !bytes[i].is_ascii_digit() {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while i < bytes.len() && bytes[i].is_ascii_digit() {
-            i += 1;
-        }
-        if let Some(national) = national_mobile(&text[start..i]) {
-            let from = if start > 0 && bytes[start - 1] == b'+' {
-                start - 1
-            } else {
-                start
-            };
-            out.push_str(&text[copied..from]);
-            out.push_str(&national[..1]);
-            out.push_str("*****");
-            out.push_str(&national[6..]);
-            copied = i;
-        }
-    }
-    out.push_str(&text[copied..]);
-    out
+pub use super::phones::mask_phones;
+
+/// Every way `secret` can appear in a log line: as it is; escaped inside a JSON string (the
+/// log format turns `"` into `\"`, `\` into `\\`, control characters into `\u…`); as
+/// `Debug` writes it (a `?field`, an error's `{:?}`); and `Debug`'s escapes escaped again by
+/// JSON. A secret holding a quote or a backslash is otherwise written in a form a plain
+/// search does not find.
+pub fn written_forms(secret: &str) -> Vec<String> {
+    let json = |text: &str| {
+        let quoted = serde_json::Value::String(text.to_owned()).to_string();
+        quoted[1..quoted.len() - 1].to_owned()
+    };
+    let debug = {
+        let quoted = format!("{secret:?}");
+        quoted[1..quoted.len() - 1].to_owned()
+    };
+    let mut forms = vec![secret.to_owned(), json(secret), json(&debug), debug];
+    forms.sort();
+    forms.dedup();
+    forms
 }
 
-/// The nine national digits of a mobile number written as `digits`, if it is one.
-fn national_mobile(digits: &str) -> Option<&str> {
-    let national = match digits.len() {
-        9 => digits,
-        10 => digits.strip_prefix('0')?,
-        12 => digits.strip_prefix("966")?,
-        14 => digits.strip_prefix("00966")?,
-        _ => return None,
-    };
-    national.starts_with('5').then_some(national)
+/// `%XX` sequences decoded (a URL's userinfo); anything malformed is kept as it is.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| char::from(b).to_digit(16);
+        match (
+            bytes[i],
+            bytes.get(i + 1).copied().and_then(hex),
+            bytes.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(high), Some(low)) => {
+                out.push((high * 16 + low) as u8);
+                i += 3;
+            }
+            (byte, _, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// A [`MakeWriter`] whose writers hold each formatted event and write it redacted. The fmt
@@ -249,30 +319,80 @@ mod tests {
         check("a tiny word stays", "a tiny word stays");
     }
 
-    #[test]
-    fn every_phone_form_is_masked() {
-        check("phone 512345678 end", "phone 5*****678 end");
-        check("0512345678", "5*****678");
-        check("+966512345678", "5*****678");
-        check("966512345678,00966512345678", "5*****678,5*****678");
-        check(
-            r#""phone_number":"0551234567""#,
-            r#""phone_number":"5*****567""#,
+    /// One event logged through the binary's JSON pipeline with `redactor`, as written.
+    fn logged(redactor: Redactor, log: impl FnOnce()) -> String {
+        let sink = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
+        let writer = {
+            let sink = sink.clone();
+            move || SinkWriter(sink.clone())
+        };
+        let pipeline = super::super::subscriber(
+            tracing_subscriber::EnvFilter::new("trace"),
+            redactor,
+            writer,
         );
+        tracing::subscriber::with_default(pipeline, log);
+        let bytes = sink.lock().expect("sink").clone();
+        String::from_utf8(bytes).expect("utf-8 log")
+    }
+
+    struct SinkWriter(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl Write for SinkWriter {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.lock().expect("sink").extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
     }
 
     #[test]
-    fn other_numbers_are_left_alone() {
-        check(
-            "total_halalas=15075 id=612345678",
-            "total_halalas=15075 id=612345678",
+    fn a_secret_with_quotes_or_backslashes_is_masked_as_json_and_debug_write_it() {
+        let secret = r#"sk_"quoted"\back\slash"#;
+        let line = logged(Redactor::new([secret]), || {
+            tracing::info!(key = %secret, debugged = ?secret, "{secret} and {secret:?}");
+        });
+        assert!(line.contains("[redacted]"), "{line}");
+        for form in written_forms(secret) {
+            assert!(!line.contains(&form), "{form:?} leaked into {line}");
+        }
+        // Each piece of it too: a plain search for the raw value misses all of these.
+        assert!(!line.contains("quoted"), "{line}");
+        assert!(!line.contains("back"), "{line}");
+    }
+
+    #[test]
+    fn a_database_password_is_masked_in_the_url_and_alone() {
+        let redactor = Redactor::default()
+            .with_database_url("postgres://points:p%40ss-w0rd-long@db.internal:5432/points");
+        assert_eq!(
+            redactor
+                .redact("connecting to postgres://points:p%40ss-w0rd-long@db.internal:5432/points"),
+            "connecting to postgres://points:[redacted]@db.internal:5432/points"
         );
-        check(
-            "uuid 550e8400-e29b-41d4-a716-446655440000",
-            "uuid 550e8400-e29b-41d4-a716-446655440000",
+        assert_eq!(
+            redactor.redact("password p@ss-w0rd-long rejected"),
+            "password [redacted] rejected"
         );
-        check("5123456789 and 51234567", "5123456789 and 51234567");
-        check("ts 2026-04-18T10:05:12.123Z", "ts 2026-04-18T10:05:12.123Z");
+        // A short password is masked where the URL writes it, not as a word anywhere.
+        let short = Redactor::default().with_database_url("postgres://u:pw@localhost/test");
+        assert_eq!(
+            short.redact("postgres://u:pw@localhost/test pw"),
+            "postgres://u:[redacted]@localhost/test pw"
+        );
+        let none = Redactor::default().with_database_url("sqlite://points.db");
+        assert_eq!(none.redact("sqlite://points.db"), "sqlite://points.db");
+    }
+
+    #[test]
+    fn phones_are_masked_alongside_secrets() {
+        // The forms themselves are tested in `phones`; here, that the redactor applies them.
+        check(
+            "k=sk_live_0123456789 phone=+966 51 234 5678",
+            "k=[redacted] phone=5*****678",
+        );
     }
 
     #[test]

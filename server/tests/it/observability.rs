@@ -350,3 +350,54 @@ impl Write for SharedWriter {
         Ok(())
     }
 }
+
+/// The binary's start-up errors go through the redactor too: built from the raw settings, as
+/// the configuration could not be loaded. Here the private key was pasted into the wrong
+/// variable too (a message that quotes `POINTS_MODE`'s value), and the database URL carries
+/// a password.
+#[tokio::test]
+async fn a_start_up_error_names_no_secret() {
+    let key = "sk_live_pasted_in_the_wrong_place_0123";
+    let password = "db-password-0123456789";
+    let dir = std::env::temp_dir().join(format!("pk-startup-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    std::fs::write(dir.join("catalog.json"), crate::helpers::CATALOG).expect("catalog");
+    let run = |mode: &str, database_url: String| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_points-server"))
+            .env_clear()
+            .env("POINTS_BASE_URL", "http://127.0.0.1:9/api")
+            .env("POINTS_PUBLIC_KEY", "pk_test_0123456789")
+            .env("POINTS_PRIVATE_KEY", key)
+            .env("POINTS_WEBHOOK_SECRET", "whsec_startup_0123456789")
+            .env("POINTS_PUBLIC_URL", crate::helpers::PUBLIC_URL)
+            .env("POINTS_CATALOG", dir.join("catalog.json"))
+            .env("POINTS_SERVER_ADDR", "127.0.0.1:0")
+            .env("POINTS_MODE", mode)
+            .env("DATABASE_URL", database_url)
+            .output()
+            .expect("run points-server")
+    };
+    let pasted = run(key, "sqlite::memory:".into());
+    assert!(!pasted.status.success());
+    let stderr = String::from_utf8_lossy(&pasted.stderr);
+    assert!(
+        stderr.contains("POINTS_MODE"),
+        "the error says what is wrong: {stderr}"
+    );
+    assert!(stderr.contains("[redacted]"), "{stderr}");
+    assert!(!stderr.contains(key), "the key reached stderr: {stderr}");
+
+    // Nothing listens on port 1: the connection fails, and the error chain is written.
+    let unreachable = run(
+        "development",
+        format!("postgres://points:{password}@127.0.0.1:1/points"),
+    );
+    assert!(!unreachable.status.success());
+    let stderr = String::from_utf8_lossy(&unreachable.stderr);
+    assert!(stderr.contains("Error:"), "{stderr}");
+    assert!(
+        !stderr.contains(password),
+        "the password reached stderr: {stderr}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -385,9 +385,46 @@ async fn malformed_but_verified_is_400_and_kept_as_rejected_never_processed() {
 }
 
 #[tokio::test]
+async fn the_previous_secret_is_refused_once_its_rotation_ended() {
+    let app = spawn_app_with(Options {
+        previous_webhook_secret: Some("the-old-secret-retired".into()),
+        previous_webhook_secret_until: Some(
+            time::OffsetDateTime::now_utc() - time::Duration::seconds(1),
+        ),
+        ..Options::default()
+    })
+    .await;
+    let order_number = app.checkout_one_oud().await;
+    let refunded =
+        order_event("refunded", &order_number, &new_uuid(), "fully_refunded").to_string();
+    let old = app
+        .post_webhook_raw(
+            Some("the-old-secret-retired"),
+            Some("refunded"),
+            refunded.clone(),
+        )
+        .await;
+    assert_eq!(old.status(), 401, "the rotation is over");
+    assert_eq!(
+        app.inbox_count().await,
+        0,
+        "a refused delivery writes nothing"
+    );
+    let new = app
+        .post_webhook_raw(Some(&app.webhook_secret), Some("refunded"), refunded)
+        .await;
+    assert_eq!(new.status(), 200, "the current secret still works");
+    assert_eq!(app.inbox_count().await, 1);
+}
+
+#[tokio::test]
 async fn both_secrets_are_accepted_during_a_rotation() {
     let app = spawn_app_with(Options {
         previous_webhook_secret: Some("the-old-secret".into()),
+        // Still an hour to go.
+        previous_webhook_secret_until: Some(
+            time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+        ),
         ..Options::default()
     })
     .await;

@@ -48,6 +48,8 @@ pub struct Options {
     pub database_url: Option<String>,
     /// A second accepted webhook secret (rotation).
     pub previous_webhook_secret: Option<String>,
+    /// The end of that rotation; `None`: no end.
+    pub previous_webhook_secret_until: Option<time::OffsetDateTime>,
     /// Another test server's Points (same sandbox, same merchant), to share it.
     pub points: Option<TestPoints>,
     /// Another test server's webhook secret, to share it.
@@ -105,6 +107,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         previous_webhook_secret: previous_webhook_secret
             .clone()
             .map(protocol::WebhookSecret::new),
+        previous_webhook_secret_until: options.previous_webhook_secret_until,
         retention: options.retention.unwrap_or_default(),
         earning: options.earning.unwrap_or_default(),
         reconcile: options.reconcile.unwrap_or_default(),
