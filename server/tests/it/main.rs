@@ -19,6 +19,7 @@ mod orders;
 mod postgres;
 mod reconcile;
 mod retention;
+mod rollback;
 mod return_page;
 mod shutdown;
 mod stack;
