@@ -191,6 +191,9 @@ impl Config {
     /// | `DATABASE_URL` | no, `sqlite://points-kit.db` | SQLite file or `postgres://…` |
     /// | `POINTS_IDEMPOTENCY_KEY_RETENTION` | no, `24h` | how long checkout keys are kept |
     /// | `POINTS_REJECTED_RETENTION` | no, `30d` | how long rejected deliveries are kept |
+    /// | `POINTS_INBOX_RETENTION` | no, `90d` | how long processed inbox rows are kept |
+    /// | `POINTS_TRANSITION_RETENTION` | no, `400d` | how long order transitions are kept |
+    /// | `POINTS_EARNING_RETENTION` | no, `90d` | how long settled earnings are kept |
     /// | `POINTS_ADMIN_TOKEN` or `…_FILE` | no | bearer token of `/admin/…`; unset: no admin API |
     /// | `POINTS_WEBHOOKS_ENABLED` | no, `true` | `false`: webhook intake answers 503 |
     /// | `POINTS_LOG_REDACTION` | no, `true` | `false` writes logs unmasked (development only) |

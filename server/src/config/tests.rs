@@ -232,10 +232,16 @@ fn unknown_file_keys_are_refused_and_the_default_file_is_valid() {
         .as_deref()
         .expect("documented");
     let rejected = default.rejected_retention.as_deref().expect("documented");
+    let documented = |value: &Option<String>| {
+        parse_duration(value.as_deref().expect("documented")).expect("valid")
+    };
     assert_eq!(
         Retention {
             idempotency_keys: parse_duration(keys).expect("valid"),
             rejected_deliveries: parse_duration(rejected).expect("valid"),
+            inbox: documented(&default.inbox_retention),
+            transitions: documented(&default.transition_retention),
+            earnings: documented(&default.earning_retention),
         },
         Retention::default()
     );
@@ -249,13 +255,26 @@ fn retention_comes_from_the_environment_and_refuses_nonsense() {
         &[
             ("POINTS_IDEMPOTENCY_KEY_RETENTION", "2h"),
             ("POINTS_REJECTED_RETENTION", "7d"),
+            ("POINTS_INBOX_RETENTION", "60d"),
+            ("POINTS_TRANSITION_RETENTION", "730d"),
+            ("POINTS_EARNING_RETENTION", "45d"),
         ],
     );
     let config = Config::from_lookup(|k| env.get(k).cloned()).expect("valid config");
     assert_eq!(config.retention.idempotency_keys.as_secs(), 7200);
     assert_eq!(config.retention.rejected_deliveries.as_secs(), 7 * 86_400);
-    for bad in ["0s", "soon", "12"] {
-        let env = env_with(&path, &[("POINTS_REJECTED_RETENTION", bad)]);
+    assert_eq!(config.retention.inbox.as_secs(), 60 * 86_400);
+    assert_eq!(config.retention.transitions.as_secs(), 730 * 86_400);
+    assert_eq!(config.retention.earnings.as_secs(), 45 * 86_400);
+    for (name, bad) in [
+        ("POINTS_REJECTED_RETENTION", "0s"),
+        ("POINTS_REJECTED_RETENTION", "soon"),
+        ("POINTS_REJECTED_RETENTION", "12"),
+        ("POINTS_INBOX_RETENTION", "0s"),
+        ("POINTS_TRANSITION_RETENTION", "forever"),
+        ("POINTS_EARNING_RETENTION", "0d"),
+    ] {
+        let env = env_with(&path, &[(name, bad)]);
         let Err(error) = Config::from_lookup(|k| env.get(k).cloned()) else {
             panic!("{bad} was accepted");
         };

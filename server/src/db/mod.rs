@@ -50,6 +50,10 @@ pub struct WriteTurn {
     _held: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
+/// Rows deleted per statement by the retention purges, so a first sweep over a large backlog
+/// never holds the database (SQLite's one writer) for long.
+pub const PURGE_BATCH: i64 = 1_000;
+
 /// A transaction on a [`Pool`].
 pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
@@ -287,9 +291,15 @@ mod tests {
         for backend in ["sqlite", "postgres"] {
             for entry in std::fs::read_dir(root.join(backend)).expect("migrations") {
                 let path = entry.expect("entry").path();
-                let name = path.file_name().expect("name").to_string_lossy().into_owned();
+                let name = path
+                    .file_name()
+                    .expect("name")
+                    .to_string_lossy()
+                    .into_owned();
                 let version: u32 = name[..4].parse().expect("numbered");
-                let sql = std::fs::read_to_string(&path).expect("read").to_ascii_uppercase();
+                let sql = std::fs::read_to_string(&path)
+                    .expect("read")
+                    .to_ascii_uppercase();
                 let code: String = sql
                     .lines()
                     .map(|line| line.split("--").next().unwrap_or_default())
@@ -300,7 +310,10 @@ mod tests {
                     continue;
                 }
                 for word in ["DROP ", "RENAME", "ALTER COLUMN", "ALTER TABLE ONLY"] {
-                    assert!(!code.contains(word), "{backend}/{name} has {word:?}: not additive");
+                    assert!(
+                        !code.contains(word),
+                        "{backend}/{name} has {word:?}: not additive"
+                    );
                 }
                 for add in code.split("ADD COLUMN").skip(1) {
                     let column = add.split([',', ';']).next().unwrap_or_default();
@@ -311,7 +324,10 @@ mod tests {
                 }
             }
         }
-        assert!(checked >= 20, "both backends' migrations were read ({checked})");
+        assert!(
+            checked >= 20,
+            "both backends' migrations were read ({checked})"
+        );
     }
 
     #[test]

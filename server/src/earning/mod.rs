@@ -121,10 +121,13 @@ impl From<OutboxRow> for EarningView {
     fn from(row: OutboxRow) -> Self {
         let mut request: Value = serde_json::from_str(&row.request).unwrap_or(Value::Null);
         if let Some(phone) = request.get_mut("phone_number") {
+            // Stored whole while pending, masked already once Points has the earning.
             let masked = phone
                 .as_str()
-                .and_then(|p| protocol::PhoneNumber::parse(p).ok())
-                .map(|p| p.masked());
+                .and_then(|p| match protocol::PhoneNumber::parse(p) {
+                    Ok(number) => Some(number.masked()),
+                    Err(_) => (p.contains('*') || p == "[erased]").then(|| p.to_owned()),
+                });
             *phone = masked.map_or(Value::Null, Value::String);
         }
         EarningView {

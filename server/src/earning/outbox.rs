@@ -10,7 +10,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyExecutor, Row};
 use time::OffsetDateTime;
 
-use crate::db::{Pool, after_now, now, parse_timestamp};
+use crate::db::{PURGE_BATCH, Pool, after_now, now, parse_timestamp};
 
 use super::request::{EarningRequest, Kind};
 
@@ -137,11 +137,12 @@ pub async fn insert(
     let existing = by_key(&**pool, key)
         .await?
         .ok_or_else(|| sqlx::Error::RowNotFound)?;
+    // A settled row's stored request has its phone number erased: compare it erased too.
+    let mut erased = body.clone();
+    erase_phones(&mut erased);
+    let stored = serde_json::from_str::<Value>(&existing.request).ok();
     let same = existing.kind == request.kind()
-        && serde_json::from_str::<Value>(&existing.request)
-            .ok()
-            .as_ref()
-            == Some(&body);
+        && (stored.as_ref() == Some(&body) || stored.as_ref() == Some(&erased));
     if same {
         return Ok((existing.id, Enqueued::Existing));
     }
@@ -267,30 +268,98 @@ pub async fn claim(db: impl AnyExecutor<'_>, row: &OutboxRow) -> Result<bool, sq
     Ok(result.rows_affected() == 1)
 }
 
-/// Settles a row with Points' answer.
+/// Settles `row` with Points' answer. Points now holds the earning, so the shopper's phone
+/// number is no longer needed here: it is masked (`5*****678`) in the stored request and
+/// answer in the same update (Saudi PDPL: keep personal data no longer than its purpose).
 pub async fn complete(
     db: impl AnyExecutor<'_>,
-    id: i64,
+    row: &OutboxRow,
     state: State,
     answer: &Value,
     points_uuid: Option<&str>,
     note: Option<&str>,
 ) -> Result<(), sqlx::Error> {
     let at = now();
+    let mut answer = answer.clone();
+    erase_phones(&mut answer);
     sqlx::query(
         "UPDATE earning_outbox SET state = $1, answer = $2, points_uuid = $3, last_error = $4,
-             updated_at = $5, completed_at = $5
-         WHERE id = $6 AND state = 'pending'",
+             updated_at = $5, completed_at = $5, request = $6
+         WHERE id = $7 AND state = 'pending'",
     )
     .bind(state.as_str())
     .bind(answer.to_string())
     .bind(points_uuid)
     .bind(note)
     .bind(&at)
-    .bind(id)
+    .bind(erased_request(&row.request))
+    .bind(row.id)
     .execute(db)
     .await?;
     Ok(())
+}
+
+/// `request` with every phone number masked: the JSON's phone fields, or (if it is not JSON)
+/// whatever in the text is shaped like a phone number.
+pub fn erased_request(request: &str) -> String {
+    match serde_json::from_str::<Value>(request) {
+        Ok(mut value) => {
+            erase_phones(&mut value);
+            value.to_string()
+        }
+        Err(_) => crate::telemetry::phones::mask_phones(request),
+    }
+}
+
+/// Masks, in place, the value of every field whose name mentions a phone or a mobile, at any
+/// depth; a value that is not a recognisable KSA number is replaced whole.
+pub fn erase_phones(value: &mut Value) {
+    match value {
+        Value::Object(fields) => {
+            for (name, field) in fields.iter_mut() {
+                let name = name.to_ascii_lowercase();
+                let personal = name.contains("phone") || name.contains("mobile");
+                let text = match &*field {
+                    Value::String(text) if personal => Some(text.clone()),
+                    Value::Number(number) if personal => Some(number.to_string()),
+                    _ => None,
+                };
+                match text {
+                    Some(text) => {
+                        let masked = crate::telemetry::phones::mask_phones(&text);
+                        *field = Value::String(if masked == text {
+                            "[erased]".to_owned()
+                        } else {
+                            masked
+                        });
+                    }
+                    None => erase_phones(field),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(erase_phones),
+        _ => {}
+    }
+}
+
+/// Deletes settled rows (any state but `pending`) completed before `completed_before`.
+pub async fn purge_settled(pool: &Pool, completed_before: &str) -> Result<u64, sqlx::Error> {
+    let mut deleted = 0;
+    loop {
+        let result = sqlx::query(
+            "DELETE FROM earning_outbox WHERE id IN (
+                 SELECT id FROM earning_outbox
+                 WHERE state <> 'pending' AND completed_at < $1 ORDER BY id LIMIT $2)",
+        )
+        .bind(completed_before)
+        .bind(PURGE_BATCH)
+        .execute(&**pool)
+        .await?;
+        deleted += result.rows_affected();
+        if result.rows_affected() < PURGE_BATCH as u64 {
+            return Ok(deleted);
+        }
+    }
 }
 
 /// Records a failed attempt to retry after `retry_in`; `sent` is whether any attempt so far
@@ -415,4 +484,38 @@ fn read(row: &AnyRow) -> Result<OutboxRow, sqlx::Error> {
         updated_at: row.try_get("updated_at")?,
         completed_at: row.try_get("completed_at")?,
     })
+}
+
+#[cfg(test)]
+mod erasure_tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn phone_fields_are_masked_at_any_depth_and_nothing_else_changes() {
+        let mut answer = json!({
+            "order_number": "SALE-0512345678",
+            "phone_number": "0512345678",
+            "customer": {"mobile": 966_551_234_567_u64, "name": "Noura"},
+            "lines": [{"contact_phone": "not a number"}],
+            "total_price": "512345678.00",
+        });
+        erase_phones(&mut answer);
+        assert_eq!(
+            answer,
+            json!({
+                "order_number": "SALE-0512345678",
+                "phone_number": "5*****678",
+                "customer": {"mobile": "5*****567", "name": "Noura"},
+                "lines": [{"contact_phone": "[erased]"}],
+                "total_price": "512345678.00",
+            })
+        );
+        assert_eq!(
+            erased_request(r#"{"phone_number":"+966512345678","rating":5}"#),
+            r#"{"phone_number":"5*****678","rating":5}"#
+        );
+        assert_eq!(erased_request("not json 0512345678"), "not json 5*****678");
+    }
 }

@@ -199,7 +199,7 @@ impl Sender {
         match result {
             Ok(earned) => {
                 let (state, answer, uuid) = settled(&earned);
-                outbox::complete(&*self.pool, id, state, &answer, uuid.as_deref(), None)
+                outbox::complete(&*self.pool, row, state, &answer, uuid.as_deref(), None)
                     .await
                     .context("recording an earning's answer")?;
                 tracing::info!(earning_id = id, kind, key, state = %state, "earning settled");

@@ -15,8 +15,9 @@
 //! true (unless `verify_webhooks` is off); a refused row is stored unapplied, a row Points could
 //! not confirm now is retried.
 //!
-//! The same loop sweeps expired idempotency keys and rejected deliveries (see
-//! [`crate::config::Retention`]) every [`crate::config::Retention::sweep_interval`].
+//! The same loop sweeps what is past its retention (idempotency keys, rejected deliveries,
+//! processed inbox rows, order transitions, settled earnings; see [`crate::config::Retention`])
+//! every [`crate::config::Retention::sweep_interval`].
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -113,10 +114,14 @@ async fn run(
 pub struct Swept {
     pub idempotency_keys: u64,
     pub rejected_deliveries: u64,
+    pub inbox_rows: u64,
+    pub transitions: u64,
+    pub earnings: u64,
 }
 
-/// Deletes idempotency keys and rejected deliveries older than `retention` allows. A key still
-/// held by a live request stays, whatever its age.
+/// Deletes what is older than `retention` allows: idempotency keys (one still held by a live
+/// request stays), rejected deliveries, processed inbox rows (unprocessed and held ones stay),
+/// order transitions and settled earnings (pending ones stay).
 pub async fn sweep(pool: &Pool, retention: &Retention) -> anyhow::Result<Swept> {
     let now = db::now();
     let swept = Swept {
@@ -133,6 +138,15 @@ pub async fn sweep(pool: &Pool, retention: &Retention) -> anyhow::Result<Swept> 
         )
         .await
         .context("deleting expired rejected deliveries")?,
+        inbox_rows: inbox::purge_processed(pool, &db::before_now(retention.inbox))
+            .await
+            .context("deleting expired inbox rows")?,
+        transitions: db::transitions::purge(pool, &db::before_now(retention.transitions))
+            .await
+            .context("deleting expired order transitions")?,
+        earnings: crate::earning::outbox::purge_settled(pool, &db::before_now(retention.earnings))
+            .await
+            .context("deleting expired settled earnings")?,
     };
     if swept != Swept::default() {
         tracing::info!(?swept, "expired rows deleted");

@@ -219,6 +219,12 @@ async fn earnings_under_injected_429s_are_each_recorded_exactly_once() {
         rows.iter().all(|r| r.points_uuid.is_some()),
         "the Points uuid is kept"
     );
+    assert_eq!(
+        app.count("earning_outbox WHERE request LIKE '%512345678%' OR answer LIKE '%512345678%'")
+            .await,
+        0,
+        "no recorded earning keeps the shopper's phone number"
+    );
 
     let metrics = scrape(&app).await;
     let calls = |endpoint: &str, status: &str| {
@@ -254,6 +260,18 @@ async fn an_earning_for_a_customer_who_has_not_activated_is_stored_as_pending_ac
     assert_eq!(answer["total_points"], 1150);
     assert_eq!(row.points_uuid, None, "Points gives no uuid yet");
     assert_eq!(row.request["phone_number"], "5*****004", "masked in views");
+    // And in the database: Points holds the earning, so the number is no longer kept (PDPL).
+    let stored: (String, String) =
+        sqlx::query_as("SELECT request, answer FROM earning_outbox WHERE id = $1")
+            .bind(id)
+            .fetch_one(&app.db)
+            .await
+            .expect("the row");
+    assert!(
+        !stored.0.contains("500000004") && !stored.1.contains("500000004"),
+        "the phone number is erased once sent: {stored:?}"
+    );
+    assert!(stored.0.contains("5*****004"), "{}", stored.0);
     assert_eq!(
         balance(&app.points, "500000004").await,
         0,
