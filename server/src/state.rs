@@ -46,6 +46,7 @@ impl AppState {
             public_key: config.public_key.clone(),
             private_key: config.private_key.clone(),
             timeout: crate::POINTS_TIMEOUT,
+            https_only: config.mode == crate::config::Mode::Production,
             retry: RetryPolicy {
                 max_retries: crate::POINTS_RETRIES,
                 ..RetryPolicy::default()

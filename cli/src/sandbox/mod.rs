@@ -48,6 +48,7 @@ impl Sandbox {
             public_key: self.public_key.clone(),
             private_key: self.private_key.clone(),
             timeout: Duration::from_secs(10),
+            https_only: false,
             retry: RetryPolicy::default(),
         })
         .context("building the Points client")

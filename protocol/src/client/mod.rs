@@ -107,6 +107,9 @@ pub struct ClientConfig {
     /// Per attempt.
     pub timeout: Duration,
     pub retry: RetryPolicy,
+    /// Refuse to speak anything but HTTPS (the server sets it in production mode): an
+    /// `http://` base URL is a configuration error, and no request ever leaves in plain text.
+    pub https_only: bool,
 }
 
 /// A client for one merchant's keys. Cheap to clone; clones share connections and the
@@ -131,7 +134,13 @@ impl PointsClient {
         if !matches!(parsed.scheme(), "http" | "https") {
             return Err(ClientError::Config("base_url must be http(s)".into()));
         }
+        if config.https_only && parsed.scheme() != "https" {
+            return Err(ClientError::Config(
+                "base_url must be https:// (https only, as in production)".into(),
+            ));
+        }
         let http = reqwest::Client::builder()
+            .https_only(config.https_only)
             .user_agent(concat!("points-kit/", env!("CARGO_PKG_VERSION")))
             // A redirect would re-send `x-api-key` to wherever it points (another host, or
             // https → http). Points' API never redirects, so none is followed.

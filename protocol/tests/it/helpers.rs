@@ -213,6 +213,7 @@ fn client(base_url: &str, public_key: &str, private_key: &str) -> PointsClient {
         public_key: public_key.to_owned(),
         private_key: ApiKey::new(private_key),
         timeout: Duration::from_secs(5),
+        https_only: false,
         retry: fast_retries(3),
     })
     .expect("client")

@@ -18,6 +18,7 @@ fn client_at(base_url: &str) -> PointsClient {
         public_key: "pk_hostile".into(),
         private_key: ApiKey::new("sk_hostile"),
         timeout: Duration::from_secs(5),
+        https_only: false,
         retry: fast_retries(3),
     })
     .expect("client")
@@ -139,4 +140,30 @@ async fn a_chunked_answer_is_cut_off_at_the_cap() {
         "the client read on: {} bytes sent",
         sent.load(Ordering::SeqCst)
     );
+}
+
+#[tokio::test]
+async fn an_https_only_client_refuses_a_plain_http_points() {
+    let hits = Arc::new(AtomicUsize::new(0));
+    let seen = hits.clone();
+    let base = serve(axum::Router::new().fallback(move || {
+        seen.fetch_add(1, Ordering::SeqCst);
+        async { StatusCode::OK }
+    }))
+    .await;
+    let refused = PointsClient::new(ClientConfig {
+        base_url: format!("{base}/api"),
+        public_key: "pk_hostile".into(),
+        private_key: ApiKey::new("sk_hostile"),
+        timeout: Duration::from_secs(5),
+        https_only: true,
+        retry: fast_retries(0),
+    });
+    match refused {
+        Err(ClientError::Config(why)) => assert!(why.contains("https"), "{why}"),
+        other => panic!("an http:// base URL was accepted: {other:?}"),
+    }
+    // The same Points without the flag is reachable: the refusal was the flag's.
+    let _ = client_at(&format!("{base}/api")).send(&get_order()).await;
+    assert!(hits.load(Ordering::SeqCst) >= 1);
 }

@@ -207,6 +207,7 @@ fn client_at(base_url: &str) -> PointsClient {
         public_key: "pk_recorded".into(),
         private_key: ApiKey::new("sk_recorded"),
         timeout: Duration::from_secs(2),
+        https_only: false,
         retry: fast_retries(2),
     })
     .expect("client")

@@ -103,6 +103,7 @@ impl TestPoints {
             public_key: self.public_key.clone(),
             private_key: protocol::ApiKey::new(self.private_key.clone()),
             timeout: std::time::Duration::from_secs(5),
+            https_only: false,
             retry: protocol::client::RetryPolicy::none(),
         })
         .expect("client")
