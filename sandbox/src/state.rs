@@ -23,7 +23,7 @@ use crate::{
     faults::{DeliveryFaults, Faults},
     order::Order,
     session::Session,
-    webhooks::{DeliveryRecord, Notification},
+    webhooks::{DeliveryRecord, Notification, WebhookStyle},
 };
 
 /// Shared by every handler; cheap to clone.
@@ -98,6 +98,9 @@ pub struct Merchant {
     /// When the recent `/v1/integration/status` calls were made (30 per minute allowed).
     pub integration_calls: VecDeque<Instant>,
     pub webhooks: Vec<Webhook>,
+    /// How this merchant's webhook payloads are written (control API: `webhook_timestamps`,
+    /// `omit_left_amount`).
+    pub webhook_style: WebhookStyle,
 }
 
 /// A registered webhook (API.md §3.12).
@@ -200,6 +203,7 @@ impl Store {
             integration_active: true,
             integration_calls: VecDeque::new(),
             webhooks: Vec::new(),
+            webhook_style: config.webhook_style,
         };
         for hook in config.webhooks {
             match Url::parse(&hook.url) {
@@ -270,9 +274,11 @@ impl Store {
         now: OffsetDateTime,
     ) {
         let order = &self.orders[order];
-        let hooks = &self.merchants[order.merchant].webhooks;
+        let merchant = &self.merchants[order.merchant];
+        let hooks = &merchant.webhooks;
         if !hooks.is_empty() {
-            let notification = Notification::new(event, order, extras, hooks, now);
+            let notification =
+                Notification::new(event, order, extras, hooks, merchant.webhook_style, now);
             self.outbox.push(notification);
         }
     }

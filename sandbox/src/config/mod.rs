@@ -13,6 +13,7 @@ use std::{collections::HashMap, net::IpAddr, time::Duration};
 
 use rand::Rng;
 
+pub use crate::webhooks::{WebhookStyle, WebhookTimestamps};
 pub use file::{ConfigError, FileConfig};
 pub use settings::Settings;
 
@@ -62,6 +63,9 @@ pub struct MerchantConfig {
     /// Per-product point values (per unit) overriding the multiplier (API.md §12).
     pub product_points: HashMap<String, u64>,
     pub webhooks: Vec<WebhookConfig>,
+    /// How this merchant's webhook payloads are written: the sandbox's own style by default,
+    /// or as real Points may (times to the second, no `left_amount`).
+    pub webhook_style: WebhookStyle,
 }
 
 /// A webhook the sandbox delivers every event of its merchant to.
@@ -92,7 +96,8 @@ impl SandboxConfig {
 }
 
 impl MerchantConfig {
-    /// A verified merchant with earning enabled, multiplier 10, no IP allow-list, no webhooks.
+    /// A verified merchant with earning enabled, multiplier 10, no IP allow-list, no webhooks,
+    /// webhook payloads in the sandbox's own style.
     pub fn new(
         name: impl Into<String>,
         public_key: impl Into<String>,
@@ -108,6 +113,7 @@ impl MerchantConfig {
             ip_allow_list: None,
             product_points: HashMap::new(),
             webhooks: Vec::new(),
+            webhook_style: WebhookStyle::default(),
         }
     }
 }
@@ -135,6 +141,7 @@ impl std::fmt::Debug for MerchantConfig {
             .field("ip_allow_list", &self.ip_allow_list)
             .field("product_points", &self.product_points)
             .field("webhooks", &self.webhooks)
+            .field("webhook_style", &self.webhook_style)
             .finish()
     }
 }

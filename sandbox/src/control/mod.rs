@@ -15,7 +15,13 @@
 //! - `GET /_sandbox/state`: merchants with their switches, customers, pending earnings, faults
 //! - `PATCH /_sandbox/merchants/{publicKey}` also takes `earning_enabled`, `ip_allow_list`
 //!   (list of IPs, or `null` for none), `earning_delay_ms` (how long an earning call holds the
-//!   merchant's lock), `multiplier` and `product_points` (`{ "name": points }`)
+//!   merchant's lock), `multiplier` and `product_points` (`{ "name": points }`), and how the
+//!   merchant's webhook payloads are written, to send them as real Points may:
+//!   `webhook_timestamps` for `timestamp`, `created_at` and `updated_at` (`"micros"`, the
+//!   default: `2026-04-18T10:05:12.123456Z`; `"seconds"`: `2026-04-18T10:05:12Z`;
+//!   `"seconds_space"`: `2026-04-18 10:05:12`) and `omit_left_amount` (`true`: no
+//!   `left_amount` in `refunded` / `auto_refunded`). Only events fired afterwards change; a
+//!   replay resends the logged payload as it was
 //! - `POST /_sandbox/faults` `{ "route": "/api/v1/orders/earning" | "*", "method"?: "POST",
 //!   "fault": "status", "status": 500, "count": 2 }` or `{ …, "fault": "hang", "ms": 15000 }`,
 //!   optionally `"every": 50` (only each 50th matching call meets it);

@@ -18,7 +18,7 @@ use crate::{
     clock,
     faults::{ApiFault, DeliveryFault},
     state::AppState,
-    webhooks::{self, Notification},
+    webhooks::{self, Notification, WebhookTimestamps},
 };
 
 pub fn router() -> Router<AppState> {
@@ -96,6 +96,9 @@ struct MerchantPatch {
     earning_delay_ms: Option<u64>,
     multiplier: Option<u64>,
     product_points: Option<HashMap<String, u64>>,
+    /// `"micros"` (the default), `"seconds"` or `"seconds_space"`.
+    webhook_timestamps: Option<WebhookTimestamps>,
+    omit_left_amount: Option<bool>,
 }
 
 fn double_option<'de, D: serde::Deserializer<'de>>(
@@ -132,6 +135,12 @@ async fn update_merchant(
     if let Some(points) = patch.product_points {
         merchant.product_points = points;
     }
+    if let Some(timestamps) = patch.webhook_timestamps {
+        merchant.webhook_style.timestamps = timestamps;
+    }
+    if let Some(omit) = patch.omit_left_amount {
+        merchant.webhook_style.omit_left_amount = omit;
+    }
     Ok(Json(merchant_json(merchant)))
 }
 
@@ -148,6 +157,8 @@ fn merchant_json(m: &crate::state::Merchant) -> Value {
         "product_points": m.product_points,
         "integration_active": m.integration_active,
         "webhooks": m.webhooks.len(),
+        "webhook_timestamps": m.webhook_style.timestamps,
+        "omit_left_amount": m.webhook_style.omit_left_amount,
     })
 }
 
@@ -304,12 +315,14 @@ async fn merchant_event(
             .ok_or(ControlError::UnknownMerchant)?;
         let now = clock::now();
         let merchant = &store.merchants[index];
+        let timestamps = merchant.webhook_style.timestamps;
         let summary = json!({
             "id": index + 1, "name": merchant.name,
-            "created_at": clock::iso(now), "updated_at": clock::iso(now),
+            "created_at": timestamps.stamp(now), "updated_at": timestamps.stamp(now),
         });
         if !merchant.webhooks.is_empty() {
-            let n = Notification::merchant_event(event, summary, data, &merchant.webhooks, now);
+            let hooks = &merchant.webhooks;
+            let n = Notification::merchant_event(event, summary, data, hooks, timestamps, now);
             store.outbox.push(n);
         }
         Ok::<_, ControlError>(())

@@ -1,7 +1,12 @@
 //! Webhook delivery (API.md §6.2, §12): every webhook of the merchant gets every event, as a
 //! JSON `POST` with `X-Webhook-Secret` and `X-Webhook-Event`, retried on failure, logged.
+//!
+//! The payload is written in the merchant's [`WebhookStyle`] (`style`): the sandbox's own by
+//! default (microsecond times, every refund field), or as real Points may send it (times to
+//! the second, no `left_amount`).
 
 mod delivery;
+mod style;
 
 use std::sync::Arc;
 
@@ -11,7 +16,9 @@ use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::{clock, order::Order, state::Webhook};
+pub use style::{WebhookStyle, WebhookTimestamps};
+
+use crate::{order::Order, state::Webhook};
 
 /// One event about one order, ready to send to each of the merchant's webhooks.
 #[derive(Debug, Clone)]
@@ -57,23 +64,25 @@ pub struct DeliveryRecord {
 }
 
 impl Notification {
-    /// The payload of API.md §6.3 with the event's extras (§6.3) merged into `order`;
-    /// `timestamp` is the event time, `now`.
+    /// The payload of API.md §6.3 with the event's extras (§6.3) merged into `order`, written
+    /// in `style`; `timestamp` is the event time, `now`.
     pub fn new(
         event: WebhookEvent,
         order: &Order,
         extras: Map<String, Value>,
         hooks: &[Webhook],
+        style: WebhookStyle,
         now: OffsetDateTime,
     ) -> Self {
         let mut body = order.webhook_order();
         if let Value::Object(fields) = &mut body {
             fields.extend(extras);
+            style.restyle_order(fields, order);
         }
         let payload = json!({
             "event": event.as_str(),
             "order": body,
-            "timestamp": clock::iso(now),
+            "timestamp": style.timestamps.stamp(now),
         });
         Notification {
             event,
@@ -83,19 +92,21 @@ impl Notification {
         }
     }
 
-    /// A merchant-level event (API.md §6.1): `merchant` and `data` instead of `order`.
+    /// A merchant-level event (API.md §6.1): `merchant` and `data` instead of `order`;
+    /// `timestamp` written in `timestamps`.
     pub fn merchant_event(
         event: WebhookEvent,
         merchant: Value,
         data: Value,
         hooks: &[Webhook],
+        timestamps: WebhookTimestamps,
         now: OffsetDateTime,
     ) -> Self {
         let payload = json!({
             "event": event.as_str(),
             "merchant": merchant,
             "data": data,
-            "timestamp": clock::iso(now),
+            "timestamp": timestamps.stamp(now),
         });
         Notification {
             event,
@@ -105,7 +116,8 @@ impl Notification {
         }
     }
 
-    /// The same bytes again, to one webhook (replay from the log).
+    /// The same bytes again, to one webhook (replay from the log), whatever the merchant's style
+    /// is now: a redelivery carries the original payload.
     pub fn replay(record: &DeliveryRecord, hook: &Webhook) -> Self {
         Notification {
             event: WebhookEvent::parse(&record.event),

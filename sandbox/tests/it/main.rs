@@ -15,4 +15,5 @@ mod onboarding;
 mod orders;
 mod redemption;
 mod webhook_api;
+mod webhook_style;
 mod webhooks;

@@ -17,6 +17,7 @@ mod openapi;
 mod operations;
 mod orders;
 mod postgres;
+mod real_points;
 mod reconcile;
 mod retention;
 mod return_page;
