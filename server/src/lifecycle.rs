@@ -116,6 +116,26 @@ pub fn state_of(status: Option<OrderStatus>, cancel_reason: Option<&str>) -> Ord
     }
 }
 
+/// A webhook's `timestamp` as a time: RFC 3339 (`2026-04-18T10:05:12Z`, with or without a
+/// fraction), or the zone-less `2026-04-18 10:05:12` / `2026-04-18T10:05:12` real Points may
+/// write, read as UTC. The zone of a zone-less time is unknown, but every event of one Points
+/// is written the same way, so ordering two of them (what the time is for) holds either way.
+pub fn event_time(text: &str) -> Option<OffsetDateTime> {
+    use time::PrimitiveDateTime;
+    use time::macros::format_description;
+    let text = text.trim();
+    if let Ok(at) = OffsetDateTime::parse(text, &Rfc3339) {
+        return Some(at);
+    }
+    let spaced = format_description!(
+        version = 2,
+        "[year]-[month]-[day][first [ ][T]][hour]:[minute]:[second][optional [.[subsecond]]]"
+    );
+    PrimitiveDateTime::parse(text, spaced)
+        .ok()
+        .map(PrimitiveDateTime::assume_utc)
+}
+
 impl Observation {
     /// What an order webhook says; `timestamp` is the payload's (the event time, API.md §12).
     pub fn from_webhook(
@@ -126,7 +146,7 @@ impl Observation {
         let shipping = (*event == WebhookEvent::ShippingStatusUpdated).then(|| Shipping {
             status: order.status.as_ref().and_then(shipping_status_of),
             label: order.status_label.clone(),
-            at: timestamp.and_then(|t| OffsetDateTime::parse(t.trim(), &Rfc3339).ok()),
+            at: timestamp.and_then(event_time),
         });
         let refund =
             matches!(event, WebhookEvent::Refunded | WebhookEvent::AutoRefunded).then(|| {
@@ -492,6 +512,26 @@ mod tests {
                 at: OffsetDateTime::parse(at, &Rfc3339).ok(),
             }),
             ..seen(Approved)
+        }
+    }
+
+    #[test]
+    fn event_times_are_read_in_every_form_points_writes() {
+        let at = |text: &str| event_time(text).map(|t| t.unix_timestamp());
+        let expected = Some(1_776_506_712); // 2026-04-18T10:05:12Z
+        for text in [
+            "2026-04-18T10:05:12Z",
+            "2026-04-18T10:05:12.000000Z",
+            "2026-04-18T13:05:12+03:00",
+            "2026-04-18 10:05:12",
+            "2026-04-18T10:05:12",
+            " 2026-04-18 10:05:12.5 ",
+        ] {
+            assert_eq!(at(text), expected, "{text}");
+        }
+        assert!(event_time("2026-04-18 10:05:13") > event_time("2026-04-18 10:05:12"));
+        for text in ["yesterday", "2026-04-18", "10:05:12", ""] {
+            assert_eq!(event_time(text), None, "{text}");
         }
     }
 
