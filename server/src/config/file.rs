@@ -44,6 +44,11 @@ pub(super) struct FileConfig {
     reconcile_concurrency: Option<u32>,
     reconcile_backoff: Option<String>,
     reconcile_max_backoff: Option<String>,
+    checkout_per_ip_per_minute: Option<u32>,
+    status_per_ip_per_minute: Option<u32>,
+    public_per_second: Option<u32>,
+    public_in_flight: Option<u32>,
+    client_ip_header: Option<String>,
 }
 
 /// A moment in the file: a TOML datetime (`2026-12-31T00:00:00Z`) or the same as a string.
@@ -168,6 +173,23 @@ pub fn layered(
             ),
             ("POINTS_RECONCILE_BACKOFF", parsed.reconcile_backoff),
             ("POINTS_RECONCILE_MAX_BACKOFF", parsed.reconcile_max_backoff),
+            (
+                "POINTS_CHECKOUT_PER_IP_PER_MINUTE",
+                parsed.checkout_per_ip_per_minute.map(|n| n.to_string()),
+            ),
+            (
+                "POINTS_STATUS_PER_IP_PER_MINUTE",
+                parsed.status_per_ip_per_minute.map(|n| n.to_string()),
+            ),
+            (
+                "POINTS_PUBLIC_PER_SECOND",
+                parsed.public_per_second.map(|n| n.to_string()),
+            ),
+            (
+                "POINTS_PUBLIC_IN_FLIGHT",
+                parsed.public_in_flight.map(|n| n.to_string()),
+            ),
+            ("POINTS_CLIENT_IP_HEADER", parsed.client_ip_header),
         ];
         file.extend(
             entries

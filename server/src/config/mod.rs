@@ -19,6 +19,7 @@ use crate::telemetry::redact::MIN_SECRET_LEN;
 
 mod earning;
 mod file;
+mod limits;
 mod ops;
 mod reconcile;
 mod retention;
@@ -27,6 +28,7 @@ pub use earning::EarningConfig;
 #[cfg(test)]
 use file::FileConfig;
 pub use file::layered;
+pub use limits::LimitsConfig;
 pub use ops::{AdminToken, MIN_ADMIN_TOKEN_LEN, OpsConfig};
 pub use reconcile::ReconcileConfig;
 pub use retention::{Retention, parse_duration};
@@ -75,6 +77,8 @@ pub struct Config {
     pub earning: EarningConfig,
     /// The scheduled reconciliation with Points (`GET /v1/orders/{uuid}`) and its pacing.
     pub reconcile: ReconcileConfig,
+    /// Rate and concurrency limits of the public endpoints.
+    pub limits: LimitsConfig,
 }
 
 impl std::fmt::Debug for Config {
@@ -98,6 +102,7 @@ impl std::fmt::Debug for Config {
             .field("ops", &self.ops)
             .field("earning", &self.earning)
             .field("reconcile", &self.reconcile)
+            .field("limits", &self.limits)
             .finish()
     }
 }
@@ -170,6 +175,7 @@ impl Config {
             ops: OpsConfig::default(),
             earning: EarningConfig::default(),
             reconcile: ReconcileConfig::default(),
+            limits: LimitsConfig::default(),
         }
     }
 
@@ -270,6 +276,7 @@ impl Config {
             ops: OpsConfig::from_lookup(&get)?,
             earning: EarningConfig::from_lookup(&get)?,
             reconcile: ReconcileConfig::from_lookup(&get)?,
+            limits: LimitsConfig::from_lookup(&get)?,
         };
         Ok(config)
     }

@@ -9,6 +9,7 @@ pub mod error;
 pub mod health;
 pub mod idempotency;
 pub mod intake;
+pub mod limits;
 pub mod metrics;
 pub mod openapi;
 pub mod orders;
@@ -32,9 +33,13 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// All routes with their layers.
 pub fn router(state: AppState) -> Router {
+    let limits = limits::Limits::new(&state);
+    let limited = |class: limits::Class| {
+        axum::middleware::from_fn_with_state((limits.clone(), class), limits::limit)
+    };
     Router::new()
-        .merge(checkout::router())
-        .merge(orders::router())
+        .merge(checkout::router().route_layer(limited(limits::Class::Checkout)))
+        .merge(orders::router().route_layer(limited(limits::Class::Status)))
         .merge(
             webhooks::router().route_layer(axum::middleware::from_fn_with_state(
                 state.clone(),
@@ -42,8 +47,8 @@ pub fn router(state: AppState) -> Router {
             )),
         )
         .merge(health::router())
-        .merge(metrics::router())
-        .merge(openapi::router())
+        .merge(metrics::router().route_layer(limited(limits::Class::Other)))
+        .merge(openapi::router().route_layer(limited(limits::Class::Other)))
         .merge(admin::router(&state))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(

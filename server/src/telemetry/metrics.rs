@@ -36,8 +36,24 @@ pub const WEBHOOKS_UNVERIFIED: &str = "pointskit_webhooks_unverified_total";
 /// The `reason` labels of [`WEBHOOKS_UNVERIFIED`], each always rendered (at 0 before the first).
 pub const UNVERIFIED_REASONS: [&str; 3] = ["unknown_at_points", "mismatch", "not_paid_at_points"];
 
+/// Public requests refused by a limit (see `http::limits`), by route and limit.
+pub const RATE_LIMITED: &str = "pointskit_rate_limited_total";
+/// The `route` and `limit` labels of [`RATE_LIMITED`], each pair always rendered.
+pub const RATE_LIMITED_LABELS: [(&str, &str); 5] = [
+    ("checkout", "per_ip"),
+    ("status", "per_ip"),
+    ("public", "global"),
+    ("public", "in_flight"),
+    ("metrics", "global"),
+];
+
 /// Every metric family `/metrics` exposes, with its type and help text.
-pub const FAMILIES: [(&str, &str, &str); 9] = [
+pub const FAMILIES: [(&str, &str, &str); 10] = [
+    (
+        RATE_LIMITED,
+        "counter",
+        "Public requests refused by a rate or concurrency limit (429 or 503), by route and limit.",
+    ),
     (
         POINTS_REQUESTS,
         "counter",
@@ -142,6 +158,7 @@ pub struct Metrics {
     webhooks: Mutex<BTreeMap<WebhookOutcome, BTreeMap<u16, u64>>>,
     drift: Mutex<BTreeMap<DriftKind, u64>>,
     unverified: Mutex<BTreeMap<&'static str, u64>>,
+    rate_limited: Mutex<BTreeMap<(&'static str, &'static str), u64>>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -200,6 +217,11 @@ impl Metrics {
     /// [`UNVERIFIED_REASONS`].
     pub fn unverified(&self, reason: &'static str) {
         *lock(&self.unverified).entry(reason).or_default() += 1;
+    }
+
+    /// One public request refused by `limit` on `route` (a pair of [`RATE_LIMITED_LABELS`]).
+    pub fn rate_limited(&self, route: &'static str, limit: &'static str) {
+        *lock(&self.rate_limited).entry((route, limit)).or_default() += 1;
     }
 
     /// The whole exposition, counters first, then the sampled gauges.
@@ -302,6 +324,18 @@ impl Metrics {
             );
         }
         drop(unverified);
+        help(&mut out, RATE_LIMITED);
+        let limited = lock(&self.rate_limited);
+        for (route, limit) in RATE_LIMITED_LABELS {
+            let n = limited.get(&(route, limit)).copied().unwrap_or(0);
+            line(
+                &mut out,
+                RATE_LIMITED,
+                &[("route", route), ("limit", limit)],
+                n as f64,
+            );
+        }
+        drop(limited);
         help(&mut out, WEBHOOK_INTAKE_ENABLED);
         line(
             &mut out,

@@ -12,6 +12,7 @@ mod faults;
 mod held;
 mod helpers;
 mod idempotency;
+mod limits;
 mod observability;
 mod openapi;
 mod operations;

@@ -71,6 +71,7 @@ pub async fn spawn_stack(options: StackOptions) -> OpsStack {
     let dir = TempDir::new();
     let database_url = format!("sqlite://{}", dir.path().join("server.db").display());
     let config = server::Config {
+        limits: server::config::LimitsConfig::unlimited(),
         ops: server::config::OpsConfig {
             admin_token: options
                 .admin

@@ -67,6 +67,9 @@ pub struct Options {
     pub verify_webhooks: Option<bool>,
     /// `inbox_max_attempts` (default: the config's).
     pub inbox_max_attempts: Option<u32>,
+    /// The public endpoints' limits (default: none, so tests may check out and poll freely;
+    /// `limits::…` tests set them).
+    pub limits: Option<server::config::LimitsConfig>,
 }
 
 /// Which of the server's secrets the sandbox's webhook carries.
@@ -111,6 +114,9 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         retention: options.retention.unwrap_or_default(),
         earning: options.earning.unwrap_or_default(),
         reconcile: options.reconcile.unwrap_or_default(),
+        limits: options
+            .limits
+            .unwrap_or_else(server::config::LimitsConfig::unlimited),
         ..server::Config::new(
             database_url.clone(),
             server::config::PointsAccount {
