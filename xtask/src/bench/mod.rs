@@ -280,7 +280,11 @@ struct Database {
 
 impl Database {
     fn create(bin: &Path, scratch: &Path, backend: &str) -> Result<Option<Database>> {
-        let id = std::process::id();
+        // One name per database of this run: two may be alive at once (the storm's reference
+        // beside the main one), and a second `createdb` of one name fails.
+        static CREATED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = CREATED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let id = format!("{}_{n}", std::process::id());
         if backend == "sqlite" {
             let file = scratch.join(format!("bench-{id}.db"));
             for suffix in ["", "-wal", "-shm"] {
