@@ -195,13 +195,16 @@ async fn idempotent_checkout(
         Ok(created) => {
             let response = serde_json::to_string(&created)
                 .map_err(|e| ApiError::Internal(format!("serialising the response: {e}")))?;
-            idempotency::complete(&*state.db, key, &response).await?;
+            let completed = idempotency::complete(&*state.db, key, &response).await;
+            key::finished(key);
+            completed?;
             Ok(created)
         }
         Err(error) => {
             if let Err(e) = idempotency::release(&*state.db, key).await {
                 tracing::error!(error = %e, "could not release an idempotency key");
             }
+            key::finished(key);
             Err(error)
         }
     }

@@ -1,12 +1,19 @@
 //! `Idempotency-Key` for `POST /api/checkout`: reading the header, hashing the request, and
 //! holding the key in the database while one request does the work (see
 //! [`crate::db::idempotency`] for the table and [`super::checkout`] for the flow).
+//!
+//! A retry that finds the key held waits without polling: it is woken when the holder in this
+//! process finishes, and looks again at most every [`KEY_RECHECK`] for a holder in another
+//! instance (it used to query the database three times every 25 ms per waiter).
 
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::http::HeaderMap;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+use tokio::sync::Notify;
 
 use super::checkout::CheckoutCreated;
 use crate::db::{self, idempotency};
@@ -19,7 +26,61 @@ pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 const KEY_LOCK: Duration = Duration::from_secs(35);
 /// How long a retry waits for the holder before answering 409.
 const KEY_WAIT: Duration = Duration::from_secs(20);
-const KEY_POLL: Duration = Duration::from_millis(25);
+/// A waiter is woken the moment a holder in this process finishes ([`finished`]); this is how
+/// often it looks anyway, for a holder in another instance on the same database.
+const KEY_RECHECK: Duration = Duration::from_millis(500);
+
+/// The retries waiting on each key in this process, woken when its holder finishes.
+static WAITING: LazyLock<Mutex<HashMap<String, Arc<Notify>>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// A retry's place among the waiters on one key; leaving it (any way out of the wait loop)
+/// removes the key's entry when no one else waits on it, since a holder in another instance
+/// never calls [`finished`] here.
+struct Waiting {
+    key: String,
+    notify: Arc<Notify>,
+}
+
+impl Waiting {
+    fn on(key: &str) -> Self {
+        let notify = WAITING
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(key.to_owned())
+            .or_default()
+            .clone();
+        Waiting {
+            key: key.to_owned(),
+            notify,
+        }
+    }
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        let mut waiting = WAITING.lock().unwrap_or_else(|p| p.into_inner());
+        // Ours and the map's: nobody else holds it.
+        if Arc::strong_count(&self.notify) <= 2
+            && waiting
+                .get(&self.key)
+                .is_some_and(|held| Arc::ptr_eq(held, &self.notify))
+        {
+            waiting.remove(&self.key);
+        }
+    }
+}
+
+/// The holder of `key` completed or released it: wakes every retry waiting on it here.
+pub(super) fn finished(key: &str) {
+    let notify = WAITING
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .remove(key);
+    if let Some(notify) = notify {
+        notify.notify_waiters();
+    }
+}
 
 /// The outcome of [`hold`].
 pub(super) enum Held {
@@ -37,6 +98,11 @@ pub(super) async fn hold(
 ) -> Result<Held, ApiError> {
     let deadline = Instant::now() + KEY_WAIT;
     loop {
+        // Registered before the key is read, so a holder finishing in between still wakes us.
+        let waiting = Waiting::on(key);
+        let woken = waiting.notify.notified();
+        tokio::pin!(woken);
+        woken.as_mut().enable();
         let lock = db::after_now(KEY_LOCK);
         if idempotency::insert(&*state.db, key, request_hash, &db::now(), &lock).await? {
             return Ok(Held::Holding { order_number: None });
@@ -65,7 +131,8 @@ pub(super) async fn hold(
                 "A request with this Idempotency-Key is still in progress; retry shortly.".into(),
             ));
         }
-        tokio::time::sleep(KEY_POLL).await;
+        let left = deadline.saturating_duration_since(Instant::now());
+        let _ = tokio::time::timeout(left.min(KEY_RECHECK), woken).await;
     }
 }
 
