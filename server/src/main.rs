@@ -95,6 +95,7 @@ async fn run(settings: &telemetry::Redactor) -> anyhow::Result<()> {
 
 async fn serve(config: server::Config) -> anyhow::Result<()> {
     let addr = server::config::listen_addr_from_env()?;
+    let config_admin_addr = config.ops.admin_addr;
     let app = server::App::start(config)
         .await
         .context("starting the server")?;
@@ -105,7 +106,26 @@ async fn serve(config: server::Config) -> anyhow::Result<()> {
     let addr = listener.local_addr().context("reading the bound address")?;
     tracing::info!(%addr, "points-server listening");
 
+    // The admin API on its own address, when configured: both listeners stop on the signal.
+    let admin = match (app.admin_router(), config_admin_addr) {
+        (Some(router), Some(admin_addr)) => {
+            let listener = tokio::net::TcpListener::bind(admin_addr)
+                .await
+                .with_context(|| format!("binding the admin address {admin_addr}"))?;
+            let admin_addr = listener.local_addr().context("reading the admin address")?;
+            tracing::info!(%admin_addr, "points-server admin listening");
+            Some(tokio::spawn(server::serve(listener, router)))
+        }
+        _ => None,
+    };
     let served = server::serve(listener, app.router()).await;
+    if let Some(admin) = admin {
+        match admin.await {
+            Ok(Err(error)) => tracing::error!(%error, "the admin listener failed"),
+            Err(error) => tracing::error!(%error, "the admin listener panicked"),
+            Ok(Ok(())) => {}
+        }
+    }
     app.shutdown().await;
     served.context("serving HTTP")
 }

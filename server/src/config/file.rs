@@ -32,6 +32,7 @@ pub(super) struct FileConfig {
     pub(super) earning_retention: Option<String>,
     admin_token: Option<String>,
     admin_token_file: Option<String>,
+    admin_addr: Option<String>,
     webhooks_enabled: Option<bool>,
     log_redaction: Option<bool>,
     verify_webhooks: Option<bool>,
@@ -136,6 +137,7 @@ pub fn layered(
             ("POINTS_TRANSITION_RETENTION", parsed.transition_retention),
             ("POINTS_EARNING_RETENTION", parsed.earning_retention),
             ("POINTS_ADMIN_TOKEN", parsed.admin_token),
+            ("POINTS_ADMIN_ADDR", parsed.admin_addr),
             (
                 "POINTS_ADMIN_TOKEN_FILE",
                 parsed.admin_token_file.map(relative),

@@ -11,6 +11,24 @@ use super::optional_secret;
 /// The shortest admin token accepted: a guessable token would make the admin API a liability.
 pub const MIN_ADMIN_TOKEN_LEN: usize = 32;
 
+/// The least strength an admin token must have, in bits (see [`token_strength_bits`]):
+/// `openssl rand -hex 32` has 256, thirty-two `a`s have none.
+pub const MIN_ADMIN_TOKEN_BITS: f64 = 128.0;
+
+/// An upper estimate of a token's strength: its length times the bits of its alphabet as
+/// used (log2 of the distinct characters it holds). A random token scores its real entropy;
+/// a repeated or patterned one (`aaaa…`, `abab…`, `admin-admin-…`) scores far below it.
+pub fn token_strength_bits(token: &str) -> f64 {
+    let distinct = token
+        .chars()
+        .collect::<std::collections::HashSet<_>>()
+        .len();
+    if distinct < 2 {
+        return 0.0;
+    }
+    token.chars().count() as f64 * (distinct as f64).log2()
+}
+
 /// Settings for operating the server rather than for talking to Points.
 #[derive(Debug, Clone)]
 pub struct OpsConfig {
@@ -33,6 +51,10 @@ pub struct OpsConfig {
     /// (`POINTS_INBOX_MAX_ATTEMPTS`, default [`DEFAULT_INBOX_MAX_ATTEMPTS`]: with the worker's
     /// back-off, about an hour and a half of trying).
     pub inbox_max_attempts: u32,
+    /// Where `/admin/…` is served (`POINTS_ADMIN_ADDR`, e.g. `127.0.0.1:9090`): its own
+    /// listener, reachable only from where operators are; the public listener then has no admin
+    /// routes at all. `None`: the admin routes share the public listener.
+    pub admin_addr: Option<std::net::SocketAddr>,
 }
 
 /// The default `inbox_max_attempts`.
@@ -46,6 +68,7 @@ impl Default for OpsConfig {
             log_redaction: true,
             verify_webhooks: true,
             inbox_max_attempts: DEFAULT_INBOX_MAX_ATTEMPTS,
+            admin_addr: None,
         }
     }
 }
@@ -86,12 +109,19 @@ impl OpsConfig {
                     )
                 })?,
         };
+        let admin_addr = match get("POINTS_ADMIN_ADDR") {
+            None => None,
+            Some(text) => Some(text.trim().parse().with_context(|| {
+                format!("POINTS_ADMIN_ADDR {text:?} is not an address (127.0.0.1:9090)")
+            })?),
+        };
         Ok(OpsConfig {
             admin_token,
             webhooks_enabled,
             log_redaction,
             verify_webhooks,
             inbox_max_attempts,
+            admin_addr,
         })
     }
 
@@ -105,6 +135,11 @@ impl OpsConfig {
             ensure!(
                 token.0.bytes().all(|b| b.is_ascii_graphic()),
                 "the admin token (POINTS_ADMIN_TOKEN) must be printable ASCII without spaces"
+            );
+            ensure!(
+                token_strength_bits(&token.0) >= MIN_ADMIN_TOKEN_BITS,
+                "the admin token (POINTS_ADMIN_TOKEN) is too predictable (a repeated or \
+                 patterned value); generate one with `openssl rand -hex 32`"
             );
         }
         Ok(())
@@ -218,10 +253,38 @@ mod tests {
     }
 
     #[test]
+    fn a_predictable_admin_token_is_refused_and_an_address_is_read() {
+        for weak in ["a".repeat(32), "ab".repeat(32), "admin-".repeat(8)] {
+            let error = load(&[("POINTS_ADMIN_TOKEN", &weak)]).expect_err("predictable");
+            assert!(
+                format!("{error:#}").contains("too predictable"),
+                "{error:#}"
+            );
+            assert!(
+                !format!("{error:#}").contains(&weak),
+                "the token is not named"
+            );
+        }
+        // As `openssl rand -hex 32` and `openssl rand -base64 32` make them.
+        for strong in [
+            "3f9a1c0e7b2d4a6f8e1b0c3d5a7f9e2b4c6d8a0f1e3b5d7c9a2e4f6b8d0c1a3e",
+            "q3Vx9LmZ2pT8rW1nY6bK4sH7jD0fG5cA+uE/iO=",
+        ] {
+            load(&[("POINTS_ADMIN_TOKEN", strong)]).expect("a random token passes");
+        }
+        let ops = load(&[("POINTS_ADMIN_ADDR", "127.0.0.1:9090")]).expect("valid");
+        assert_eq!(
+            ops.admin_addr,
+            Some("127.0.0.1:9090".parse().expect("addr"))
+        );
+        assert!(load(&[("POINTS_ADMIN_ADDR", "localhost")]).is_err());
+    }
+
+    #[test]
     fn a_short_admin_token_is_refused_and_a_long_one_verifies_exactly() {
         let error = load(&[("POINTS_ADMIN_TOKEN", "short")]).expect_err("too short");
         assert!(format!("{error:#}").contains("at least 32"), "{error:#}");
-        let token = "t".repeat(40);
+        let token = "0123456789abcdef".repeat(3);
         let ops = load(&[("POINTS_ADMIN_TOKEN", &token)]).expect("valid");
         let admin = ops.admin_token.expect("token");
         assert!(admin.verify(token.as_bytes()));
@@ -234,7 +297,7 @@ mod tests {
     fn the_file_sets_the_switch_and_a_token_file_relative_to_itself() {
         let dir = std::env::temp_dir().join(format!("pk-ops-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).expect("dir");
-        let token = "a".repeat(32);
+        let token = "0123456789abcdef".repeat(2);
         std::fs::write(dir.join("admin.token"), format!("{token}\n")).expect("token file");
         let file = dir.join("config.toml");
         std::fs::write(

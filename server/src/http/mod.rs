@@ -37,7 +37,7 @@ pub fn router(state: AppState) -> Router {
     let limited = |class: limits::Class| {
         axum::middleware::from_fn_with_state((limits.clone(), class), limits::limit)
     };
-    Router::new()
+    let router = Router::new()
         .merge(checkout::router().route_layer(limited(limits::Class::Checkout)))
         .merge(orders::router().route_layer(limited(limits::Class::Status)))
         .merge(
@@ -48,8 +48,23 @@ pub fn router(state: AppState) -> Router {
         )
         .merge(health::router())
         .merge(metrics::router().route_layer(limited(limits::Class::Other)))
-        .merge(openapi::router().route_layer(limited(limits::Class::Other)))
-        .merge(admin::router(&state))
+        .merge(openapi::router().route_layer(limited(limits::Class::Other)));
+    // With `admin_addr` set the admin routes live on their own listener ([`admin_router`]).
+    let router = match state.config.ops.admin_addr {
+        None => router.merge(admin::router(&state)),
+        Some(_) => router,
+    };
+    with_layers(router, state)
+}
+
+/// The admin routes alone, with the same layers, for their own listener (`admin_addr`).
+pub fn admin_router(state: AppState) -> Router {
+    with_layers(admin::router(&state), state)
+}
+
+/// The layers every route has: body limit, request timeout, tracing.
+fn with_layers(router: Router<AppState>, state: AppState) -> Router {
+    router
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,

@@ -3,6 +3,7 @@
 //! merchant per test.
 
 mod admin;
+mod admin_listener;
 mod alerts;
 mod checkout;
 mod crash;
