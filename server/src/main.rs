@@ -84,6 +84,12 @@ async fn run(settings: &telemetry::Redactor) -> anyhow::Result<()> {
             server::commands::earn::run(&state, *args, &mut std::io::stdout()).await
         }
         Some(Command::Reconcile(args)) => reconcile(config, &args).await,
+        Some(Command::Audit(args)) => {
+            let state = server::AppState::connect(config).await?;
+            let done = server::commands::audit::run(&state, args, &mut std::io::stdout()).await;
+            state.db.close().await;
+            done
+        }
         Some(Command::Inbox(command)) => {
             let state = server::AppState::connect(config).await?;
             let done = server::commands::inbox::run(&state, command, &mut std::io::stdout()).await;

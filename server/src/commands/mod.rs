@@ -6,6 +6,7 @@
 //! Commands print for people by default and JSON with `--json`; they exit non-zero on
 //! failure with the reason on stderr, never a secret.
 
+pub mod audit;
 pub mod earn;
 pub mod inbox;
 pub mod orders;
@@ -38,4 +39,6 @@ pub enum Command {
     /// The webhook inbox's held rows: list them, release them for the worker (`held`,
     /// `retry`; the same as `/admin/webhooks/held`).
     Inbox(inbox::InboxCommand),
+    /// Who did what through the admin API (token name, operation, order, result, time).
+    Audit(audit::AuditArgs),
 }

@@ -33,6 +33,7 @@ pub(super) struct FileConfig {
     admin_token: Option<String>,
     admin_token_file: Option<String>,
     admin_addr: Option<String>,
+    admin_tokens_file: Option<String>,
     webhooks_enabled: Option<bool>,
     log_redaction: Option<bool>,
     verify_webhooks: Option<bool>,
@@ -138,6 +139,10 @@ pub fn layered(
             ("POINTS_EARNING_RETENTION", parsed.earning_retention),
             ("POINTS_ADMIN_TOKEN", parsed.admin_token),
             ("POINTS_ADMIN_ADDR", parsed.admin_addr),
+            (
+                "POINTS_ADMIN_TOKENS_FILE",
+                parsed.admin_tokens_file.map(relative),
+            ),
             (
                 "POINTS_ADMIN_TOKEN_FILE",
                 parsed.admin_token_file.map(relative),

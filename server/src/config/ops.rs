@@ -35,6 +35,10 @@ pub struct OpsConfig {
     /// The bearer token `/admin/…` requires. `None` (the default) turns the admin API off: its
     /// routes do not exist.
     pub admin_token: Option<AdminToken>,
+    /// More admin tokens, each with the name the audit trail records
+    /// (`POINTS_ADMIN_TOKENS_FILE`: one `name token` per line, `#` comments). The single
+    /// `admin_token` is named `admin`.
+    pub named_admin_tokens: Vec<(String, AdminToken)>,
     /// Whether `POST /webhooks/points` accepts deliveries at start-up. `false` answers them 503
     /// (Points retries later) until `POST /admin/webhooks/enable`.
     pub webhooks_enabled: bool,
@@ -64,6 +68,7 @@ impl Default for OpsConfig {
     fn default() -> Self {
         OpsConfig {
             admin_token: None,
+            named_admin_tokens: Vec::new(),
             webhooks_enabled: true,
             log_redaction: true,
             verify_webhooks: true,
@@ -109,6 +114,15 @@ impl OpsConfig {
                     )
                 })?,
         };
+        let named_admin_tokens = match get("POINTS_ADMIN_TOKENS_FILE") {
+            None => Vec::new(),
+            Some(path) => {
+                let text = std::fs::read_to_string(path.trim())
+                    .with_context(|| format!("reading POINTS_ADMIN_TOKENS_FILE ({path})"))?;
+                parse_named_tokens(&text)
+                    .with_context(|| format!("POINTS_ADMIN_TOKENS_FILE ({path})"))?
+            }
+        };
         let admin_addr = match get("POINTS_ADMIN_ADDR") {
             None => None,
             Some(text) => Some(text.trim().parse().with_context(|| {
@@ -117,6 +131,7 @@ impl OpsConfig {
         };
         Ok(OpsConfig {
             admin_token,
+            named_admin_tokens,
             webhooks_enabled,
             log_redaction,
             verify_webhooks,
@@ -126,24 +141,87 @@ impl OpsConfig {
     }
 
     pub(super) fn validate(&self) -> anyhow::Result<()> {
-        if let Some(token) = &self.admin_token {
+        for (name, token) in self.admin_tokens() {
+            let which = if name == "admin" && self.admin_token.is_some() {
+                "the admin token (POINTS_ADMIN_TOKEN)".to_owned()
+            } else {
+                format!("the admin token named {name:?}")
+            };
             ensure!(
                 token.0.chars().count() >= MIN_ADMIN_TOKEN_LEN,
-                "the admin token (POINTS_ADMIN_TOKEN) must be at least {MIN_ADMIN_TOKEN_LEN} \
-                 characters; generate one with `openssl rand -hex 32`"
+                "{which} must be at least {MIN_ADMIN_TOKEN_LEN} characters; generate one with \
+                 `openssl rand -hex 32`"
             );
             ensure!(
                 token.0.bytes().all(|b| b.is_ascii_graphic()),
-                "the admin token (POINTS_ADMIN_TOKEN) must be printable ASCII without spaces"
+                "{which} must be printable ASCII without spaces"
             );
             ensure!(
                 token_strength_bits(&token.0) >= MIN_ADMIN_TOKEN_BITS,
-                "the admin token (POINTS_ADMIN_TOKEN) is too predictable (a repeated or \
-                 patterned value); generate one with `openssl rand -hex 32`"
+                "{which} is too predictable (a repeated or patterned value); generate one with \
+                 `openssl rand -hex 32`"
             );
+        }
+        let tokens = self.admin_tokens();
+        for (i, (name, token)) in tokens.iter().enumerate() {
+            for (other, other_token) in &tokens[i + 1..] {
+                ensure!(name != other, "two admin tokens are named {name:?}");
+                ensure!(
+                    token.0 != other_token.0,
+                    "the admin tokens named {name:?} and {other:?} are the same token"
+                );
+            }
         }
         Ok(())
     }
+
+    /// Every admin token with its name: `admin` for `POINTS_ADMIN_TOKEN`, then the file's.
+    pub fn admin_tokens(&self) -> Vec<(&str, &AdminToken)> {
+        self.admin_token
+            .iter()
+            .map(|t| ("admin", t))
+            .chain(self.named_admin_tokens.iter().map(|(n, t)| (n.as_str(), t)))
+            .collect()
+    }
+
+    /// The name of the admin token `presented` is, if any. Every token is compared, in
+    /// constant time each, whichever matches, so the time says nothing about which.
+    pub fn admin_token_name(&self, presented: &[u8]) -> Option<&str> {
+        let mut found = None;
+        for (name, token) in self.admin_tokens() {
+            if token.verify(presented) && found.is_none() {
+                found = Some(name);
+            }
+        }
+        found
+    }
+}
+
+/// `name token` lines (blank lines and `#` comments skipped); a name is 1 to 32 of
+/// `a-z 0-9 _ -`. Errors name the line, never the token.
+fn parse_named_tokens(text: &str) -> anyhow::Result<Vec<(String, AdminToken)>> {
+    let mut tokens = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let mut parts = line.split_whitespace();
+        let (Some(name), Some(token), None) = (parts.next(), parts.next(), parts.next()) else {
+            anyhow::bail!("line {}: expected `name token`", index + 1);
+        };
+        ensure!(
+            (1..=32).contains(&name.len())
+                && name.bytes().all(|b| b.is_ascii_lowercase()
+                    || b.is_ascii_digit()
+                    || b == b'_'
+                    || b == b'-'),
+            "line {}: a token name is 1 to 32 of a-z, 0-9, _ and -",
+            index + 1
+        );
+        tokens.push((name.to_owned(), AdminToken::new(token)));
+    }
+    Ok(tokens)
 }
 
 /// The admin API's bearer token: `Debug`/`Display` print `[redacted]`, comparison is
@@ -250,6 +328,41 @@ mod tests {
         check("true", Some(true));
         check("1", Some(true));
         check("maybe", None);
+    }
+
+    #[test]
+    fn named_tokens_come_from_a_file_and_each_is_checked() {
+        let dir = std::env::temp_dir().join(format!("pk-tokens-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let file = dir.join("admin.tokens");
+        let (noura, oncall) = (
+            "3f9a1c0e7b2d4a6f8e1b0c3d5a7f9e2b4c6d8a0f1e3b5d7c9a2e4f6b8d0c1a3e",
+            "9e2b4c6d8a0f1e3b5d7c9a2e4f6b8d0c1a3e3f9a1c0e7b2d4a6f8e1b0c3d5a7f",
+        );
+        let path = file.display().to_string();
+        let with = |text: &str| {
+            std::fs::write(&file, text).expect("write");
+            load(&[("POINTS_ADMIN_TOKENS_FILE", &path)])
+        };
+        let ops = with(&format!("# support\nnoura {noura}\n\noncall {oncall}\n")).expect("valid");
+        assert_eq!(ops.admin_token_name(noura.as_bytes()), Some("noura"));
+        assert_eq!(ops.admin_token_name(oncall.as_bytes()), Some("oncall"));
+        assert_eq!(ops.admin_token_name(&noura.as_bytes()[1..]), None);
+        for (text, says) in [
+            (
+                format!("noura {noura}\nnoura {oncall}\n"),
+                "two admin tokens are named",
+            ),
+            (format!("noura {noura}\nsami {noura}\n"), "the same token"),
+            (format!("Noura! {noura}\n"), "line 1"),
+            (format!("sami {}\n", "a".repeat(40)), "too predictable"),
+            (format!("sami {noura} extra\n"), "line 1"),
+        ] {
+            let error = format!("{:#}", with(&text).expect_err(says));
+            assert!(error.contains(says), "{text}: {error}");
+            assert!(!error.contains(noura) && !error.contains("aaaa"), "{error}");
+        }
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[test]

@@ -14,6 +14,7 @@
 //! Points' answers. The busy handler is then left to other processes on the same file and to
 //! the occasional single-statement write.
 
+pub mod audit;
 pub mod idempotency;
 pub mod lease;
 pub mod orders;

@@ -48,7 +48,7 @@ pub fn probe_redaction(config: &Config) -> RedactionProbe {
             .iter()
             .map(|s| ("webhook secret", s.expose().to_owned())),
     );
-    if let Some(token) = &config.ops.admin_token {
+    for (_, token) in config.ops.admin_tokens() {
         secrets.push(("admin token", token.expose().to_owned()));
     }
     let database_password = Url::parse(&config.database_url)

@@ -135,9 +135,9 @@ impl Redactor {
         secrets.extend(
             config
                 .ops
-                .admin_token
-                .as_ref()
-                .map(|t| t.expose().to_owned()),
+                .admin_tokens()
+                .into_iter()
+                .map(|(_, t)| t.expose().to_owned()),
         );
         Redactor::new(secrets).with_database_url(&config.database_url)
     }
@@ -159,7 +159,16 @@ impl Redactor {
             [lookup(name), from_file]
         })
         .flatten();
-        let redactor = Redactor::new(secrets.collect::<Vec<_>>());
+        // `name token` lines: the tokens.
+        let named = lookup("POINTS_ADMIN_TOKENS_FILE")
+            .and_then(|path| std::fs::read_to_string(path.trim()).ok())
+            .map(|text| {
+                text.lines()
+                    .filter_map(|line| line.split_whitespace().nth(1).map(str::to_owned))
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default();
+        let redactor = Redactor::new(secrets.chain(named).collect::<Vec<_>>());
         match lookup("DATABASE_URL") {
             Some(url) => redactor.with_database_url(&url),
             None => redactor,

@@ -5,6 +5,7 @@
 mod admin;
 mod admin_listener;
 mod alerts;
+mod audit;
 mod checkout;
 mod crash;
 mod disablement;

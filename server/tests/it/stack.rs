@@ -13,7 +13,7 @@ use tokio::net::TcpListener;
 use crate::helpers::{CATALOG, TempDir, eventually};
 
 /// What differs between stacks.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct StackOptions {
     /// `webhooks_enabled` in the server's config.
     pub webhooks_enabled: bool,
@@ -21,6 +21,8 @@ pub struct StackOptions {
     pub admin: bool,
     /// The sandbox's webhook back-off scale: 0.02 makes its retries wait 0.2 s, 1.2 s and 6 s.
     pub backoff_scale: f64,
+    /// More admin tokens, `(name, token)`, beside the stack's own (named `admin`).
+    pub named_admin_tokens: Vec<(String, String)>,
 }
 
 impl Default for StackOptions {
@@ -29,6 +31,7 @@ impl Default for StackOptions {
             webhooks_enabled: true,
             admin: true,
             backoff_scale: 0.02,
+            named_admin_tokens: Vec::new(),
         }
     }
 }
@@ -77,6 +80,11 @@ pub async fn spawn_stack(options: StackOptions) -> OpsStack {
                 .admin
                 .then(|| server::config::AdminToken::new(admin_token.clone())),
             webhooks_enabled: options.webhooks_enabled,
+            named_admin_tokens: options
+                .named_admin_tokens
+                .iter()
+                .map(|(name, token)| (name.clone(), server::config::AdminToken::new(token.clone())))
+                .collect(),
             ..server::config::OpsConfig::default()
         },
         ..server::Config::new(

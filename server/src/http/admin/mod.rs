@@ -22,16 +22,17 @@ pub mod selftest;
 pub mod webhooks;
 
 use axum::Router;
-use axum::extract::{Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 
+use crate::db::audit;
 use crate::{ApiError, AppState};
 
 /// Every admin route, behind the token; no routes when no token is configured.
 pub fn router(state: &AppState) -> Router<AppState> {
-    if state.config.ops.admin_token.is_none() {
+    if state.config.ops.admin_tokens().is_empty() {
         return Router::new();
     }
     Router::new()
@@ -44,17 +45,17 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route_layer(middleware::from_fn_with_state(state.clone(), require_token))
 }
 
-/// 401 with `WWW-Authenticate: Bearer` unless the request carries the admin token.
+/// 401 with `WWW-Authenticate: Bearer` unless the request carries an admin token; then the
+/// request is served and recorded in the audit trail under the token's name.
 async fn require_token(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let presented = request
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|value| bearer(value.as_bytes()));
-    let authorised = match (&state.config.ops.admin_token, presented) {
-        (Some(token), Some(presented)) => token.verify(presented),
-        _ => false,
-    };
-    if !authorised {
+    let name = presented
+        .and_then(|p| state.config.ops.admin_token_name(p))
+        .map(str::to_owned);
+    let Some(name) = name else {
         // Never the header itself: a near-miss token is still a secret.
         tracing::warn!(path = %request.uri().path(), "admin request refused: missing or wrong token");
         let mut response = ApiError::Unauthorized.into_response();
@@ -63,8 +64,38 @@ async fn require_token(State(state): State<AppState>, request: Request, next: Ne
             HeaderValue::from_static("Bearer realm=\"points-kit admin\""),
         );
         return response;
+    };
+    let method = request.method().to_string();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned())
+        .unwrap_or_else(|| request.uri().path().to_owned());
+    let target = target_of(&route, request.uri().path());
+    let response = next.run(request).await;
+    let entry = audit::Entry {
+        token: &name,
+        method: &method,
+        route: &route,
+        target: target.as_deref(),
+        status: response.status().as_u16(),
+    };
+    if let Err(error) = audit::record(&*state.db, &entry).await {
+        // The operation has happened; losing its record is worth an error line.
+        tracing::error!(%error, token = %name, %method, %route, "admin audit row not written");
     }
-    next.run(request).await
+    response
+}
+
+/// The path segment that fills the route's first `{…}` parameter: the order, earning or row
+/// the request is about.
+fn target_of(route: &str, path: &str) -> Option<String> {
+    route
+        .split('/')
+        .zip(path.split('/'))
+        .find(|(template, _)| template.starts_with('{'))
+        .map(|(_, value)| value.to_owned())
+        .filter(|value| !value.is_empty())
 }
 
 /// The token of an `Authorization: Bearer <token>` value (the scheme is case-insensitive).
@@ -79,6 +110,19 @@ fn bearer(value: &[u8]) -> Option<&[u8]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_target_is_the_routes_first_parameter() {
+        assert_eq!(
+            target_of(
+                "/admin/orders/{order}/refund",
+                "/admin/orders/PK-261201-7K3M9Q2X/refund"
+            )
+            .as_deref(),
+            Some("PK-261201-7K3M9Q2X")
+        );
+        assert_eq!(target_of("/admin/webhooks", "/admin/webhooks"), None);
+    }
 
     #[test]
     fn only_a_bearer_token_is_read() {
