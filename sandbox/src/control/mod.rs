@@ -1,7 +1,8 @@
 //! The sandbox's own control API under `/_sandbox/…`: look inside, and bend the world for tests.
 //! Unauthenticated by design: the sandbox is a local tool, never a public service.
 //!
-//! - `GET /_sandbox/orders`: every order with its state
+//! - `GET /_sandbox/orders`: every order with its state (and `refunded_amount`, which Points'
+//!   `OrderResource` does not carry)
 //! - `GET /_sandbox/deliveries`: the webhook delivery log, one entry per attempt;
 //!   `?webhook={uuid}` is one webhook's own log (also `?order={uuid}`, `?event=`)
 //! - `GET /_sandbox/merchants`: merchants and their webhooks (with secrets, as Points returns them)
@@ -268,6 +269,8 @@ fn order_json(store: &Store, id: u64) -> Value {
             "tax_amount": order.checkout.tax_amount,
             "discount_amount": order.checkout.discount_amount,
             "shipping_address": order.checkout.shipping_address,
+            // Not in Points' OrderResource: what the sandbox has refunded so far.
+            "refunded_amount": order.refunded_amount.to_string(),
             "sessions": sessions.iter().map(|s| json!({
                 "id": s.id,
                 "state": s.state.as_str(),

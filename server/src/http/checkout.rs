@@ -167,7 +167,10 @@ async fn idempotent_checkout(
     checkout: &ValidCheckout,
 ) -> Result<CheckoutCreated, ApiError> {
     let existing = match key::hold(state, key, request_hash).await? {
-        Held::Replay(created) => return Ok(created),
+        Held::Replay(stored) => {
+            return serde_json::from_str(&stored)
+                .map_err(|e| ApiError::Internal(format!("stored response: {e}")));
+        }
         Held::Holding { order_number } => order_number,
     };
     let result = async {

@@ -15,7 +15,6 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use tokio::sync::Notify;
 
-use super::checkout::CheckoutCreated;
 use crate::db::{self, idempotency};
 use crate::{ApiError, AppState};
 
@@ -72,7 +71,7 @@ impl Drop for Waiting {
 }
 
 /// The holder of `key` completed or released it: wakes every retry waiting on it here.
-pub(super) fn finished(key: &str) {
+pub(crate) fn finished(key: &str) {
     let notify = WAITING
         .lock()
         .unwrap_or_else(|p| p.into_inner())
@@ -83,15 +82,16 @@ pub(super) fn finished(key: &str) {
 }
 
 /// The outcome of [`hold`].
-pub(super) enum Held {
-    /// The key was already completed with this body: answer the same again.
-    Replay(CheckoutCreated),
+pub(crate) enum Held {
+    /// The key was already completed with this body: answer the same again (the stored
+    /// response, as the holder wrote it).
+    Replay(String),
     /// This request holds the key; a previous attempt may have created the order already.
     Holding { order_number: Option<String> },
 }
 
 /// Creates or takes over the key, or waits for the request that holds it to finish.
-pub(super) async fn hold(
+pub(crate) async fn hold(
     state: &AppState,
     key: &str,
     request_hash: &str,
@@ -114,9 +114,7 @@ pub(super) async fn hold(
                 ));
             }
             if let Some(response) = row.response {
-                let created = serde_json::from_str(&response)
-                    .map_err(|e| ApiError::Internal(format!("stored response: {e}")))?;
-                return Ok(Held::Replay(created));
+                return Ok(Held::Replay(response));
             }
             if idempotency::take_over(&*state.db, key, &db::now(), &lock).await? {
                 // Read again: the order was recorded before the key was released.
@@ -137,7 +135,7 @@ pub(super) async fn hold(
 }
 
 /// The `Idempotency-Key` header, if sent: 1 to 255 visible ASCII characters.
-pub(super) fn from_headers(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+pub(crate) fn from_headers(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     let Some(value) = headers.get(IDEMPOTENCY_KEY) else {
         return Ok(None);
     };
@@ -152,7 +150,7 @@ pub(super) fn from_headers(headers: &HeaderMap) -> Result<Option<String>, ApiErr
 
 /// SHA-256 of the body as canonical JSON (keys sorted, no whitespace), so a retry that
 /// reorders keys or spacing still counts as the same request.
-pub(super) fn hash_request(body: &Value) -> String {
+pub(crate) fn hash_request(body: &Value) -> String {
     let mut canonical = String::new();
     write_canonical(body, &mut canonical);
     Sha256::digest(canonical.as_bytes())

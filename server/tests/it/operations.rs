@@ -746,3 +746,50 @@ async fn no_verdict_from_points_is_a_502_that_says_to_look_before_retrying() {
     assert_eq!(view["refunded_amount"], "5.00");
     stack.stop().await;
 }
+
+/// `POST /admin/orders/{order}/refund` with `Idempotency-Key`: a retried refund (a timeout, a
+/// double click in a support tool) is made once and answered the same; the same key for
+/// another refund is a 409; without a key each call is a refund of its own.
+#[tokio::test]
+async fn a_refund_retried_with_its_idempotency_key_is_made_once() {
+    let stack = spawn_stack(StackOptions::default()).await;
+    let (number, _) = paid_order(&stack).await;
+    let refund = |key: Option<&'static str>, amount: &'static str| {
+        let mut request = stack
+            .http
+            .post(format!("{}/admin/orders/{number}/refund", stack.server))
+            .bearer_auth(&stack.admin_token)
+            .json(&json!({"amount": amount, "reason": "returned"}));
+        if let Some(key) = key {
+            request = request.header("idempotency-key", key);
+        }
+        async move {
+            let response = request.send().await.expect("admin call");
+            let status = response.status().as_u16();
+            let body: Value = response.json().await.unwrap_or(Value::Null);
+            (status, body)
+        }
+    };
+    let refunded = || async { at_points(&stack, &number).await["refunded_amount"].clone() };
+
+    let first = refund(Some("refund-1"), "10.00").await;
+    assert_eq!(first.0, 200, "{:?}", first.1);
+    let again = refund(Some("refund-1"), "10.00").await;
+    assert_eq!(again, first, "the retry answers what the first answered");
+    assert_eq!(refunded().await, "10.00", "Points refunded once");
+
+    let other = refund(Some("refund-1"), "20.00").await;
+    assert_eq!(other.0, 409, "{:?}", other.1);
+    assert_eq!(refunded().await, "10.00", "nothing more was refunded");
+
+    // Without a key, two calls are two refunds, as before.
+    assert_eq!(refund(None, "5.00").await.0, 200);
+    assert_eq!(refund(None, "5.00").await.0, 200);
+    assert_eq!(refunded().await, "20.00");
+    // A storefront checkout key never replays a refund: the namespaces differ.
+    assert_eq!(
+        stack.count("idempotency_keys WHERE key = 'admin-refund:refund-1'").await,
+        1
+    );
+    stack.stop().await;
+}

@@ -3,7 +3,8 @@
 //! answer and the local order, which changes only when the event's webhook is applied.
 //!
 //! - `GET /admin/orders/{order}`: the order with its history (local database only)
-//! - `POST …/refund` `{"amount": "12.50" | null, "reason"?: "…"}` (no amount: all that remains)
+//! - `POST …/refund` `{"amount": "12.50" | null, "reason"?: "…"}` (no amount: all that remains),
+//!   with an optional `Idempotency-Key` so a retried refund is made once
 //! - `POST …/cancel` `{"reason"?: "…"}`
 //! - `POST …/authorize`, `POST …/capture` (no body)
 //! - `POST …/complete` `{"payment_method"?: "mada" | "2"}`
@@ -14,6 +15,8 @@
 
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
@@ -21,7 +24,9 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::actions::{self, Label, OrderRef, Outcome, RefundRequest, ShippingChange};
+use crate::db::idempotency;
 use crate::http::checkout::ApiJson;
+use crate::http::idempotency::{self as key, Held};
 use crate::support::with_history;
 use crate::views::SupportOrder;
 use crate::{ApiError, AppState};
@@ -94,16 +99,80 @@ async fn show(
     Ok(Json(with_history(&state, order).await?))
 }
 
+/// A refund, optionally under an `Idempotency-Key`: a retry of the same refund (same order,
+/// same body) answers what the first answered instead of refunding again; the same key with
+/// another refund is a 409. A refund Points may have made without confirming it
+/// (`Unconfirmed`) keeps its key, so a blind retry cannot refund twice: look at the order,
+/// then use a new key.
 async fn refund(
     State(state): State<AppState>,
     order: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<Value>,
-) -> Result<Json<Outcome>, ApiError> {
+) -> Result<Response, ApiError> {
     let reference = reference(order)?;
+    let key = key::from_headers(&headers)?;
+    let raw = body.clone();
     let body: RefundBody = strict(body)?;
     let amount = body.amount.map(Text::into_string);
     let request = RefundRequest::parse(amount.as_deref(), body.reason)?;
-    Ok(Json(actions::refund(&state, &reference, request).await?))
+    let Some(key) = key else {
+        return Ok(Json(actions::refund(&state, &reference, request).await?).into_response());
+    };
+    // Its own namespace: a storefront's checkout key can never replay a refund.
+    let key = format!("admin-refund:{key}");
+    let order_key = match &reference {
+        OrderRef::Number(number) => number.as_str().to_owned(),
+        OrderRef::Uuid(uuid) => uuid.to_string(),
+    };
+    let fingerprint = key::hash_request(&serde_json::json!({"order": order_key, "body": raw}));
+    if let Held::Replay(stored) = key::hold(&state, &key, &fingerprint).await? {
+        return replay(&stored);
+    }
+    let result = actions::refund(&state, &reference, request).await;
+    let stored = match &result {
+        Ok(outcome) => Some(stored_answer(
+            StatusCode::OK,
+            &serde_json::to_value(outcome)
+                .map_err(|e| ApiError::Internal(format!("serialising the refund: {e}")))?,
+        )),
+        Err(ApiError::Unconfirmed(_)) => Some(stored_answer(
+            StatusCode::BAD_GATEWAY,
+            &serde_json::json!({"error": "Points did not confirm the refund, which may still have \
+                taken effect: look at the order before refunding again (with a new key)"}),
+        )),
+        Err(_) => None,
+    };
+    match stored {
+        Some(answer) => {
+            let completed = idempotency::complete(&*state.db, &key, &answer).await;
+            key::finished(&key);
+            completed?;
+        }
+        None => {
+            if let Err(error) = idempotency::release(&*state.db, &key).await {
+                tracing::error!(%error, "could not release an admin refund's idempotency key");
+            }
+            key::finished(&key);
+        }
+    }
+    Ok(Json(result?).into_response())
+}
+
+/// What a refund under a key answered, to answer it again: `{"status": 200, "body": …}`.
+fn stored_answer(status: StatusCode, body: &Value) -> String {
+    serde_json::json!({"status": status.as_u16(), "body": body}).to_string()
+}
+
+fn replay(stored: &str) -> Result<Response, ApiError> {
+    let stored: Value = serde_json::from_str(stored)
+        .map_err(|e| ApiError::Internal(format!("stored refund answer: {e}")))?;
+    let status = stored["status"]
+        .as_u64()
+        .and_then(|s| u16::try_from(s).ok())
+        .and_then(|s| StatusCode::from_u16(s).ok())
+        .ok_or_else(|| ApiError::Internal("stored refund answer without a status".into()))?;
+    Ok((status, Json(stored["body"].clone())).into_response())
 }
 
 async fn cancel(
