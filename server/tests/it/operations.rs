@@ -788,7 +788,9 @@ async fn a_refund_retried_with_its_idempotency_key_is_made_once() {
     assert_eq!(refunded().await, "20.00");
     // A storefront checkout key never replays a refund: the namespaces differ.
     assert_eq!(
-        stack.count("idempotency_keys WHERE key = 'admin-refund:refund-1'").await,
+        stack
+            .count("idempotency_keys WHERE key = 'admin-refund:refund-1'")
+            .await,
         1
     );
     stack.stop().await;
