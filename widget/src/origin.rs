@@ -119,6 +119,13 @@ pub fn check_for(place: &Place<'_>, build: &str, sandbox: bool) -> Result<(), Wi
 /// without a trailing slash (empty for "this origin").
 pub fn same_origin_server(server: &str, page_origin: &str) -> Result<String, WidgetError> {
     let server = server.trim().trim_end_matches('/');
+    // The URL parser drops tabs and newlines anywhere in a URL: `/\t/evil.example` would be
+    // checked as a path and fetched as `//evil.example`, another host.
+    if server.chars().any(|c| c.is_control()) {
+        return Err(WidgetError::Origin(
+            "server must be on the page's own origin",
+        ));
+    }
     let path = server.is_empty()
         || (server.starts_with('/') && !server.starts_with("//") && !server.contains('\\'));
     let n = page_origin.len();
@@ -141,6 +148,10 @@ pub fn same_origin_server(server: &str, page_origin: &str) -> Result<String, Wid
 
 /// `scheme://host[:port]` of an absolute http(s) URL, lower-cased by the browser already.
 pub fn origin_of(url: &str) -> Option<&str> {
+    // What the URL parser would silently drop (tabs, newlines) must not pass unseen.
+    if url.chars().any(char::is_control) {
+        return None;
+    }
     let rest = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"))?;
@@ -304,6 +315,10 @@ mod tests {
             "https://shop.example.evil.com",
             "//evil.example",
             "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            "https://shop.example\t.evil.com",
             "javascript:alert(1)",
             "http://shop.example",
         ] {

@@ -148,9 +148,10 @@ impl Poller {
         };
         let signal = self.abort.as_ref().map(AbortController::signal);
         let init = request_init(signal.as_ref());
-        let _ = window
+        let pending = window
             .fetch_with_str_and_init(&self.url, &init)
             .then2(&self.on_response, &self.on_failure);
+        settle_quietly(&pending);
     }
 
     fn response(&self, value: JsValue) {
@@ -160,7 +161,7 @@ impl Poller {
         match response.status() {
             200 => match response.text() {
                 Ok(text) => {
-                    let _ = text.then2(&self.on_text, &self.on_failure);
+                    settle_quietly(&text.then2(&self.on_text, &self.on_failure));
                 }
                 Err(_) => self.again(),
             },
@@ -222,6 +223,20 @@ impl Poller {
         });
         self.timer.set(id);
     }
+}
+
+thread_local! {
+    /// The last handler of every promise chain: never dropped, does nothing.
+    static IGNORE: Closure<dyn FnMut(JsValue)> = Closure::new(|_: JsValue| {});
+}
+
+/// Ends a chain whose handlers belong to a [`Poller`]: destroying the widget drops them and
+/// aborts the request, and the abort then calls a dropped handler, which throws. Caught here,
+/// that stays inside the widget instead of surfacing as an unhandled rejection in the page.
+fn settle_quietly(chain: &js_sys::Promise) {
+    IGNORE.with(|ignore| {
+        let _ = chain.catch(ignore);
+    });
 }
 
 /// The `uuid` Points appended to the callback URL, if any (checked by [`order_url`]).

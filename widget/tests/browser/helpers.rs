@@ -231,3 +231,94 @@ impl Drop for FakeFetch {
         }
     }
 }
+
+/// `window.fetch` replaced by one that never answers but honours its `signal`, rejecting with
+/// an `AbortError` when aborted, as the browser's own does; the real one comes back on drop.
+pub struct HangingFetch {
+    pub calls: Rc<RefCell<usize>>,
+    original: JsValue,
+    _stub: Closure<dyn FnMut(JsValue, JsValue) -> Promise>,
+}
+
+impl HangingFetch {
+    pub fn install() -> Self {
+        let window = web_sys::window().expect("window");
+        let original = Reflect::get(&window, &"fetch".into()).expect("fetch");
+        let calls = Rc::new(RefCell::new(0));
+        let count = Rc::clone(&calls);
+        let stub = Closure::<dyn FnMut(JsValue, JsValue) -> Promise>::new(
+            move |_url: JsValue, init: JsValue| {
+                *count.borrow_mut() += 1;
+                let signal = Reflect::get(&init, &"signal".into()).unwrap_or(JsValue::UNDEFINED);
+                Promise::new(&mut |_resolve, reject| {
+                    let Some(target) = signal.dyn_ref::<EventTarget>() else {
+                        return;
+                    };
+                    let on_abort = Closure::once_into_js(move || {
+                        let error = web_sys::DomException::new_with_message_and_name(
+                            "The operation was aborted.",
+                            "AbortError",
+                        )
+                        .map(JsValue::from)
+                        .unwrap_or(JsValue::NULL);
+                        let _ = reject.call1(&JsValue::NULL, &error);
+                    });
+                    let _ =
+                        target.add_event_listener_with_callback("abort", on_abort.unchecked_ref());
+                })
+            },
+        );
+        let function: &Function = stub.as_ref().unchecked_ref();
+        Reflect::set(&window, &"fetch".into(), function).expect("stub fetch");
+        HangingFetch {
+            calls,
+            original,
+            _stub: stub,
+        }
+    }
+}
+
+impl Drop for HangingFetch {
+    fn drop(&mut self) {
+        if let Some(window) = web_sys::window() {
+            let _ = Reflect::set(&window, &"fetch".into(), &self.original);
+        }
+    }
+}
+
+/// Counts the page's `unhandledrejection` events while it lives.
+pub struct UnhandledRejections {
+    pub count: Rc<RefCell<usize>>,
+    listener: Closure<dyn FnMut(Event)>,
+}
+
+impl UnhandledRejections {
+    pub fn watch() -> Self {
+        let count = Rc::new(RefCell::new(0));
+        let seen = Rc::clone(&count);
+        let listener = Closure::<dyn FnMut(Event)>::new(move |event: Event| {
+            *seen.borrow_mut() += 1;
+            // Handled here: the test reports it, the runner need not.
+            event.prevent_default();
+        });
+        web_sys::window()
+            .expect("window")
+            .add_event_listener_with_callback(
+                "unhandledrejection",
+                listener.as_ref().unchecked_ref(),
+            )
+            .expect("listen");
+        UnhandledRejections { count, listener }
+    }
+}
+
+impl Drop for UnhandledRejections {
+    fn drop(&mut self) {
+        if let Some(window) = web_sys::window() {
+            let _ = window.remove_event_listener_with_callback(
+                "unhandledrejection",
+                self.listener.as_ref().unchecked_ref(),
+            );
+        }
+    }
+}

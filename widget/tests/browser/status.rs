@@ -235,3 +235,36 @@ async fn a_well_formed_uuid_goes_to_the_server_as_a_hint_and_a_hostile_one_does_
     }
     set_query("");
 }
+
+#[wasm_bindgen_test]
+async fn destroying_the_widget_mid_request_raises_nothing_into_the_page() {
+    set_query("?ref=ORD-7");
+    let rejections = UnhandledRejections::watch();
+    let fetch = HangingFetch::install();
+    let container = fresh_container();
+    let handle = mount(
+        &container,
+        &[("type", "return".into()), ("lang", "en".into())],
+    );
+    eventually(2_000, "the status request in flight", || {
+        *fetch.calls.borrow() > 0
+    })
+    .await;
+
+    // Destroying aborts the request; its rejection must end inside the widget.
+    handle.destroy();
+    assert!(!handle.mounted());
+    sleep(300).await;
+    assert_eq!(
+        *rejections.count.borrow(),
+        0,
+        "no unhandled rejection reached the page"
+    );
+    assert_eq!(
+        *fetch.calls.borrow(),
+        1,
+        "nothing asked again after destroy"
+    );
+    drop(fetch);
+    set_query("");
+}
