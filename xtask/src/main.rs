@@ -7,6 +7,7 @@
 //! cargo xtask dist      # the release: versioned files, manifest with SRI, CSP, snippets
 //! cargo xtask e2e [F]   # only the e2e suites (tests whose name contains F), widget built first
 //! cargo xtask browser   # only the widget's wasm-bindgen tests in Chromium
+//! cargo xtask deny      # cargo deny: licenses, bans, sources (advisories where available)
 //! cargo xtask bench     # measured speed against references (table + artifacts/bench.json)
 //! cargo xtask fuzz [S]  # every cargo-fuzz target for S seconds (default 30)
 //! cargo xtask setup     # only install what is missing (wasm target, CLIs, browser)
@@ -19,6 +20,7 @@
 mod bench;
 mod build;
 mod cmd;
+mod deny;
 mod dist;
 mod fuzz;
 mod layers;
@@ -43,8 +45,11 @@ fn main() -> Result<()> {
         "bench" => bench::bench(&project, rest),
         "fuzz" => fuzz::fuzz(&project, rest),
         "browser" => tasks::browser(&project),
+        "deny" => deny::deny(&project),
         "layers" => layers::layers(&project.root),
-        "setup" => tools::Tools::ensure(&project, tools::Need::Everything).map(|_| ()),
+        "setup" => tools::Tools::ensure(&project, tools::Need::Everything)
+            .and_then(|_| deny::ensure(&project))
+            .map(|_| ()),
         "help" | "--help" | "-h" => {
             println!("{}", HELP);
             Ok(())
@@ -64,6 +69,8 @@ tasks:
            hashes, csp.txt, snippet.html (POINTS_WIDGET_ORIGIN: the origin it is served from)
   e2e [F]  build the widget, run only the e2e suites (a filter F as for `cargo test`)
   browser  run only the widget's wasm-bindgen tests in Chromium
+  deny     cargo deny with deny.toml: licenses, bans, sources (advisories where its
+           database is on disk; this machine cannot fetch it)
   bench    widget bytes and load times, webhook intake and storm latency, each next to a
            reference and its ratio; writes artifacts/bench.json (`--quick`: briefly;
            `--only=widget|intake|storm`)

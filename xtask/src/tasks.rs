@@ -61,6 +61,10 @@ pub fn test(project: &Project, args: &[String]) -> Result<()> {
         ]))?;
     }
 
+    // Licenses, bans and sources of every dependency (advisories where the database is).
+    let deny = crate::deny::ensure(project)?;
+    crate::deny::check(project, &deny)?;
+
     // Built before the tests: host tests assert the size budget of what ships in dist/.
     let widget_dir = build_widget(project, &tools)?;
     let mut tally = Tally::default();
