@@ -57,6 +57,16 @@ async fn main() -> Result<()> {
             )
             .await?
         }
+        Some("flooded") => {
+            flooded(
+                &arg(1, "SERVER")?,
+                &arg(2, "SECRET")?,
+                arg(3, "RATE")?.parse()?,
+                arg(4, "SECONDS")?.parse()?,
+                arg(5, "FLOODERS")?.parse()?,
+            )
+            .await?
+        }
         Some("storm") => {
             storm(
                 &arg(1, "SERVER")?,
@@ -256,6 +266,76 @@ async fn intake(url: &str, secret: &str, rate: f64, seconds: f64) -> Result<Valu
         "p99_ms": percentile(&mut latencies, 0.99),
         "max_ms": percentile(&mut latencies, 1.0),
     }))
+}
+
+/// Webhook intake at `rate` a second while `flooders` anonymous clients hammer the public
+/// endpoints as fast as they are answered, each request from another address: status polls of
+/// guessed order numbers, checkouts with an empty cart, `/metrics`. Intake's latencies, and
+/// what the flood got back.
+async fn flooded(
+    server: &str,
+    secret: &str,
+    rate: f64,
+    seconds: f64,
+    flooders: usize,
+) -> Result<Value> {
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let counts = Arc::new(std::sync::Mutex::new(std::collections::BTreeMap::<
+        String,
+        u64,
+    >::new()));
+    let mut tasks = Vec::new();
+    for flooder in 0..flooders {
+        // Its own connection pool per flooder, as separate clients would have.
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()?;
+        let (stop, counts, server) = (stop.clone(), counts.clone(), server.to_owned());
+        tasks.push(tokio::spawn(async move {
+            let mut n = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                n += 1;
+                let request = match n % 3 {
+                    0 => http.get(format!(
+                        "{server}/api/orders/PK-000000-{:08X}",
+                        n * 7919 + flooder as u64
+                    )),
+                    1 => http
+                        .post(format!("{server}/api/checkout"))
+                        .json(&json!({"items": []})),
+                    _ => http.get(format!("{server}/metrics")),
+                };
+                // A distributed flood: each request from another address (the server reads
+                // them from this header in the bench), so only the global and in-flight limits
+                // can hold it, not the per-address ones.
+                let request = request.header(
+                    "x-forwarded-for",
+                    format!("10.{}.{}.{}", flooder % 250, (n / 250) % 250, n % 250),
+                );
+                let label = match request.send().await {
+                    Ok(response) => response.status().as_u16().to_string(),
+                    Err(_) => "error".to_owned(),
+                };
+                *counts
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .entry(label)
+                    .or_default() += 1;
+            }
+        }));
+    }
+    let mut report = intake(&format!("{server}/webhooks/points"), secret, rate, seconds).await?;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for task in tasks {
+        let _ = task.await;
+    }
+    let counts = counts.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    report["flood"] = json!({
+        "clients": flooders,
+        "answers": counts,
+        "requests": counts.values().sum::<u64>(),
+    });
+    Ok(report)
 }
 
 async fn storm(

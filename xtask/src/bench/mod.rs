@@ -33,6 +33,8 @@ use crate::tools::{Need, Project, Tools};
 
 const SECRET: &str = "bench-webhook-secret-0123456789";
 const RATES: [u32; 2] = [500, 2_000];
+/// Anonymous clients flooding the public endpoints during the flooded intake run.
+const FLOODERS: usize = 64;
 
 /// How much of each part to run.
 #[derive(Debug, Clone, Copy)]
@@ -130,6 +132,7 @@ pub fn bench(project: &Project, args: &[String]) -> Result<()> {
         let bin = procs::release_bin(&project.target_dir);
         let sandbox = procs::sandbox(&bin)?;
         let mut intake = serde_json::Map::new();
+        let mut flooded = serde_json::Map::new();
         let mut storms = serde_json::Map::new();
         let mut reconciliations = serde_json::Map::new();
         let scratch = project.target_dir.join("bench");
@@ -178,6 +181,51 @@ pub fn bench(project: &Project, args: &[String]) -> Result<()> {
             }
             drop(server);
             database.drop_it(&bin);
+            if only("intake") {
+                // Intake at 500/s while the public endpoints are flooded: with the server's
+                // default limits, and with them off (what the limits buy).
+                let mut sides = serde_json::Map::new();
+                for (side, limits) in [("limits on", true), ("limits off", false)] {
+                    let Some(database) = Database::create(&bin, &scratch, backend)? else {
+                        bail!("the {backend} database went away during the bench");
+                    };
+                    let defaults = [
+                        ("POINTS_CHECKOUT_PER_IP_PER_MINUTE", "30"),
+                        ("POINTS_STATUS_PER_IP_PER_MINUTE", "240"),
+                        ("POINTS_PUBLIC_PER_SECOND", "200"),
+                        ("POINTS_PUBLIC_IN_FLIGHT", "6"),
+                        // The flood comes from many addresses, written in this header.
+                        ("POINTS_CLIENT_IP_HEADER", "x-forwarded-for"),
+                    ];
+                    let env: &[(&str, &str)] = if limits { &defaults } else { &[] };
+                    let server = procs::server_with(
+                        &bin,
+                        &project.root,
+                        &sandbox.url,
+                        &database.url,
+                        SECRET,
+                        env,
+                    )?;
+                    eprintln!(
+                        "xtask: intake on {backend} at 500 req/s, public endpoints flooded, {side}"
+                    );
+                    let run = procs::load(
+                        &bin,
+                        &[
+                            "flooded",
+                            &server.url,
+                            SECRET,
+                            "500",
+                            &size.seconds.to_string(),
+                            &FLOODERS.to_string(),
+                        ],
+                    );
+                    drop(server);
+                    database.drop_it(&bin);
+                    sides.insert(side.into(), run?);
+                }
+                flooded.insert(backend.into(), Value::Object(sides));
+            }
             if only("reconcile") {
                 let mut sides = serde_json::Map::new();
                 // The reference first: the same number of orders, nothing rate limited.
@@ -226,6 +274,7 @@ pub fn bench(project: &Project, args: &[String]) -> Result<()> {
             }
             intake.insert("bare".into(), Value::Object(levels));
             report["intake"] = Value::Object(intake);
+            report["intake_flooded"] = Value::Object(flooded);
         }
         if only("storm") {
             report["storm"] = Value::Object(storms);
@@ -408,6 +457,30 @@ fn table(report: &Value) -> String {
                     num(&run["errors"]),
                     ratio(&run["achieved_rps"], &base["achieved_rps"]),
                     ratio(&run["p99_ms"], &base["p99_ms"]),
+                ));
+            }
+        }
+    }
+    if let Some(flooded) = report["intake_flooded"].as_object() {
+        text.push_str("\nintake at 500/s, public endpoints flooded   p50 ms   p99 ms  errors  flood reqs  429s  503s  quiet p99  p99/quiet\n");
+        for (backend, sides) in flooded {
+            let quiet = &report["intake"][backend.as_str()]["500"];
+            let Some(sides) = sides.as_object() else {
+                continue;
+            };
+            for (side, run) in sides {
+                let answers = &run["flood"]["answers"];
+                text.push_str(&format!(
+                    "  {:<41} {:>8} {:>8} {:>7} {:>11} {:>5} {:>5} {:>10} {:>10}\n",
+                    format!("{backend}, {side}"),
+                    num(&run["p50_ms"]),
+                    num(&run["p99_ms"]),
+                    num(&run["errors"]),
+                    num(&run["flood"]["requests"]),
+                    num(&answers["429"]),
+                    num(&answers["503"]),
+                    num(&quiet["p99_ms"]),
+                    ratio(&run["p99_ms"], &quiet["p99_ms"]),
                 ));
             }
         }
