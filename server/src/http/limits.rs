@@ -30,8 +30,10 @@ use crate::config::LimitsConfig;
 
 /// How long a public request waits for a turn when `public_in_flight` are being served.
 pub const IN_FLIGHT_WAIT: Duration = Duration::from_secs(2);
-/// Per-address buckets kept before idle ones are dropped.
+/// Per-address buckets kept before refilled ones are dropped.
 const MAX_TRACKED: usize = 10_000;
+/// The least time between two sweeps of the per-address buckets.
+const SWEEP_EVERY: Duration = Duration::from_secs(1);
 
 /// Which limits a route is under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -63,9 +65,15 @@ pub struct Limits {
 
 struct Inner {
     config: LimitsConfig,
-    per_ip: Mutex<HashMap<(Class, IpAddr), Bucket>>,
+    per_ip: Mutex<Tracked>,
     global: Mutex<Bucket>,
     in_flight: Option<Semaphore>,
+}
+
+/// The per-address buckets, and when idle ones were last dropped.
+struct Tracked {
+    buckets: HashMap<(Class, IpAddr), Bucket>,
+    swept: Instant,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -96,6 +104,63 @@ impl Bucket {
     }
 }
 
+impl Inner {
+    /// The per-address rate of `class`, per minute (0: none).
+    fn per_minute(&self, class: Class) -> u32 {
+        match class {
+            Class::Checkout => self.config.checkout_per_ip_per_minute,
+            Class::Status => self.config.status_per_ip_per_minute,
+            Class::Other => 0,
+        }
+    }
+
+    fn check_rate(&self, class: Class, client: IpAddr) -> Result<(), (&'static str, Duration)> {
+        let now = Instant::now();
+        let per_minute = self.per_minute(class);
+        if per_minute > 0 {
+            let capacity = f64::from((per_minute / 4).max(1));
+            let per_second = f64::from(per_minute) / 60.0;
+            let mut tracked = self.per_ip.lock().unwrap_or_else(|p| p.into_inner());
+            let key = (class, client);
+            if !tracked.buckets.contains_key(&key) && tracked.buckets.len() >= MAX_TRACKED {
+                // At most one sweep a second, whatever the flood: drop the buckets that have
+                // refilled (they hold nothing worth remembering).
+                if now.saturating_duration_since(tracked.swept) >= SWEEP_EVERY {
+                    let limits = self;
+                    tracked.buckets.retain(|(class, _), bucket| {
+                        let rate = f64::from(limits.per_minute(*class)) / 60.0;
+                        let elapsed = now.saturating_duration_since(bucket.at).as_secs_f64();
+                        let full = f64::from((limits.per_minute(*class) / 4).max(1));
+                        bucket.tokens + elapsed * rate < full
+                    });
+                    tracked.swept = now;
+                }
+            }
+            if tracked.buckets.contains_key(&key) || tracked.buckets.len() < MAX_TRACKED {
+                tracked
+                    .buckets
+                    .entry(key)
+                    .or_insert_with(|| Bucket::full(capacity, now))
+                    .take(per_second, capacity, now)
+                    .map_err(|wait| ("per_ip", wait))?;
+            }
+            // Else more addresses are mid-burst than can be remembered (a distributed flood):
+            // a new one is held by the global and in-flight limits only, and the check stays
+            // O(1) for every request.
+        }
+        let per_second = self.config.public_per_second;
+        if per_second > 0 {
+            let capacity = f64::from(per_second);
+            self.global
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .take(capacity, capacity, now)
+                .map_err(|wait| ("global", wait))?;
+        }
+        Ok(())
+    }
+}
+
 impl std::fmt::Debug for Limits {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Limits")
@@ -113,50 +178,14 @@ impl Limits {
                 global: Mutex::new(Bucket::full(f64::from(config.public_per_second), now)),
                 in_flight: (config.public_in_flight > 0)
                     .then(|| Semaphore::new(config.public_in_flight as usize)),
-                per_ip: Mutex::new(HashMap::new()),
+                per_ip: Mutex::new(Tracked {
+                    buckets: HashMap::new(),
+                    swept: now,
+                }),
                 config,
             }),
             state: state.clone(),
         }
-    }
-
-    /// The per-address rate of `class`, per minute (0: none).
-    fn per_minute(&self, class: Class) -> u32 {
-        match class {
-            Class::Checkout => self.inner.config.checkout_per_ip_per_minute,
-            Class::Status => self.inner.config.status_per_ip_per_minute,
-            Class::Other => 0,
-        }
-    }
-
-    fn check_rate(&self, class: Class, client: IpAddr) -> Result<(), (&'static str, Duration)> {
-        let now = Instant::now();
-        let per_minute = self.per_minute(class);
-        if per_minute > 0 {
-            let capacity = f64::from((per_minute / 4).max(1));
-            let mut buckets = self.inner.per_ip.lock().unwrap_or_else(|p| p.into_inner());
-            if buckets.len() >= MAX_TRACKED {
-                // Drop the buckets that have refilled: they hold nothing worth remembering.
-                let full_after = Duration::from_secs(60);
-                buckets.retain(|_, b| now.saturating_duration_since(b.at) < full_after);
-            }
-            buckets
-                .entry((class, client))
-                .or_insert_with(|| Bucket::full(capacity, now))
-                .take(f64::from(per_minute) / 60.0, capacity, now)
-                .map_err(|wait| ("per_ip", wait))?;
-        }
-        let per_second = self.inner.config.public_per_second;
-        if per_second > 0 {
-            let capacity = f64::from(per_second);
-            self.inner
-                .global
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .take(capacity, capacity, now)
-                .map_err(|wait| ("global", wait))?;
-        }
-        Ok(())
     }
 
     /// The client's address: the right-most address of the configured proxy header, else the
@@ -191,7 +220,7 @@ pub async fn limit(
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0);
     let client = limits.client(request.headers(), peer);
-    if let Err((limit, wait)) = limits.check_rate(class, client) {
+    if let Err((limit, wait)) = limits.inner.check_rate(class, client) {
         let route = if limit == "global" {
             "public"
         } else {
@@ -244,6 +273,38 @@ fn busy() -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_flood_from_many_addresses_keeps_the_tracked_buckets_bounded() {
+        let inner = Inner {
+            config: LimitsConfig {
+                status_per_ip_per_minute: 240,
+                public_per_second: 0,
+                ..LimitsConfig::default()
+            },
+            per_ip: Mutex::new(Tracked {
+                buckets: HashMap::new(),
+                swept: Instant::now(),
+            }),
+            global: Mutex::new(Bucket::full(0.0, Instant::now())),
+            in_flight: None,
+        };
+        for n in 0..(3 * MAX_TRACKED as u32) {
+            let client = IpAddr::V4(Ipv4Addr::from(0x0a00_0000 + n));
+            assert!(
+                inner.check_rate(Class::Status, client).is_ok(),
+                "a first request passes"
+            );
+        }
+        let tracked = inner.per_ip.lock().expect("lock").buckets.len();
+        assert!(tracked <= MAX_TRACKED, "{tracked} buckets");
+        // An address already tracked is still limited: its burst runs out.
+        let known = IpAddr::V4(Ipv4Addr::from(0x0a00_0000));
+        let refused = (0..100)
+            .filter(|_| inner.check_rate(Class::Status, known).is_err())
+            .count();
+        assert!(refused > 0, "a known address over its burst is refused");
+    }
 
     #[test]
     fn a_bucket_refills_at_its_rate_and_says_how_long_to_wait() {
