@@ -55,6 +55,27 @@ pub struct WriteTurn {
 /// never holds the database (SQLite's one writer) for long.
 pub const PURGE_BATCH: i64 = 1_000;
 
+/// Runs `delete` (a `DELETE … WHERE id IN (SELECT id … LIMIT $2)` of rows older than `$1`)
+/// until a batch deletes fewer than [`PURGE_BATCH`] rows; answers how many went in all.
+pub async fn purge_in_batches(
+    pool: &Pool,
+    delete: &'static str,
+    before: &str,
+) -> Result<u64, sqlx::Error> {
+    let mut deleted = 0;
+    loop {
+        let result = sqlx::query(delete)
+            .bind(before)
+            .bind(PURGE_BATCH)
+            .execute(&**pool)
+            .await?;
+        deleted += result.rows_affected();
+        if result.rows_affected() < PURGE_BATCH.unsigned_abs() {
+            return Ok(deleted);
+        }
+    }
+}
+
 /// A transaction on a [`Pool`].
 pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
 

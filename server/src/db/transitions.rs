@@ -51,20 +51,11 @@ pub async fn record(
 
 /// Deletes transitions recorded before `before`, [`super::PURGE_BATCH`] rows per statement.
 pub async fn purge(pool: &crate::db::Pool, before: &str) -> Result<u64, sqlx::Error> {
-    let batch = super::PURGE_BATCH;
-    let mut deleted = 0;
-    loop {
-        let result = sqlx::query(
-            "DELETE FROM order_transitions WHERE id IN (
-                 SELECT id FROM order_transitions WHERE at < $1 ORDER BY id LIMIT $2)",
-        )
-        .bind(before)
-        .bind(batch)
-        .execute(&**pool)
-        .await?;
-        deleted += result.rows_affected();
-        if result.rows_affected() < batch as u64 {
-            return Ok(deleted);
-        }
-    }
+    crate::db::purge_in_batches(
+        pool,
+        "DELETE FROM order_transitions WHERE id IN (
+             SELECT id FROM order_transitions WHERE at < $1 ORDER BY id LIMIT $2)",
+        before,
+    )
+    .await
 }

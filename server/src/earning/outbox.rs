@@ -10,7 +10,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyExecutor, Row};
 use time::OffsetDateTime;
 
-use crate::db::{PURGE_BATCH, Pool, after_now, now, parse_timestamp};
+use crate::db::{Pool, after_now, now, parse_timestamp};
 
 use super::request::{EarningRequest, Kind};
 
@@ -344,22 +344,14 @@ pub fn erase_phones(value: &mut Value) {
 
 /// Deletes settled rows (any state but `pending`) completed before `completed_before`.
 pub async fn purge_settled(pool: &Pool, completed_before: &str) -> Result<u64, sqlx::Error> {
-    let mut deleted = 0;
-    loop {
-        let result = sqlx::query(
-            "DELETE FROM earning_outbox WHERE id IN (
-                 SELECT id FROM earning_outbox
-                 WHERE state <> 'pending' AND completed_at < $1 ORDER BY id LIMIT $2)",
-        )
-        .bind(completed_before)
-        .bind(PURGE_BATCH)
-        .execute(&**pool)
-        .await?;
-        deleted += result.rows_affected();
-        if result.rows_affected() < PURGE_BATCH as u64 {
-            return Ok(deleted);
-        }
-    }
+    crate::db::purge_in_batches(
+        pool,
+        "DELETE FROM earning_outbox WHERE id IN (
+             SELECT id FROM earning_outbox
+             WHERE state <> 'pending' AND completed_at < $1 ORDER BY id LIMIT $2)",
+        completed_before,
+    )
+    .await
 }
 
 /// Records a failed attempt to retry after `retry_in`; `sent` is whether any attempt so far

@@ -582,22 +582,13 @@ pub async fn traces_for(db: impl AnyExecutor<'_>, uuid: &str) -> Result<Vec<Trac
 /// Deletes processed rows processed before `before`, [`crate::db::PURGE_BATCH`] per statement.
 /// Unprocessed and held rows stay whatever their age: they are work not yet done.
 pub async fn purge_processed(pool: &crate::db::Pool, before: &str) -> Result<u64, sqlx::Error> {
-    let batch = crate::db::PURGE_BATCH;
-    let mut deleted = 0;
-    loop {
-        let result = sqlx::query(
-            "DELETE FROM webhook_inbox WHERE id IN (
-                 SELECT id FROM webhook_inbox
-                 WHERE processed_at IS NOT NULL AND processed_at < $1 AND held IS NULL
-                 ORDER BY id LIMIT $2)",
-        )
-        .bind(before)
-        .bind(batch)
-        .execute(&**pool)
-        .await?;
-        deleted += result.rows_affected();
-        if result.rows_affected() < batch as u64 {
-            return Ok(deleted);
-        }
-    }
+    crate::db::purge_in_batches(
+        pool,
+        "DELETE FROM webhook_inbox WHERE id IN (
+             SELECT id FROM webhook_inbox
+             WHERE processed_at IS NOT NULL AND processed_at < $1 AND held IS NULL
+             ORDER BY id LIMIT $2)",
+        before,
+    )
+    .await
 }
