@@ -175,16 +175,7 @@ async fn set_merchant(points: &TestPoints, patch: Value) {
 }
 
 async fn scrape(app: &TestApp) -> Exposition {
-    let text = app
-        .http
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .expect("scrape")
-        .text()
-        .await
-        .expect("text");
-    Exposition::parse(&text)
+    Exposition::parse(&app.metrics().await)
 }
 
 #[tokio::test]

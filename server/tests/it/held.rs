@@ -28,17 +28,6 @@ async fn held_row(app: &TestApp) -> (String, i64, String) {
     .await
 }
 
-async fn metrics(app: &TestApp) -> String {
-    app.http
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .expect("scrape")
-        .text()
-        .await
-        .expect("text")
-}
-
 async fn inbox(app: &TestApp, json: bool, action: InboxAction) -> String {
     let mut out = Vec::new();
     server::commands::inbox::run(app.state(), InboxCommand { json, action }, &mut out)
@@ -74,7 +63,7 @@ async fn an_order_status_we_do_not_know_is_stored_and_held_not_lost() {
     );
     assert_eq!(app.order_state(&number).await, "pending", "not guessed");
     assert_eq!(app.count("order_transitions").await, 0);
-    let scrape = metrics(&app).await;
+    let scrape = app.metrics().await;
     assert!(
         scrape.contains("pointskit_inbox_held{state=\"attention\"} 1"),
         "{scrape}"
@@ -150,7 +139,7 @@ async fn a_row_that_keeps_failing_becomes_a_dead_letter_and_replays_once_fixed()
     );
     tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
     assert_eq!(held_row(&app).await.1, 2, "a dead letter is left alone");
-    let scrape = metrics(&app).await;
+    let scrape = app.metrics().await;
     assert!(
         scrape.contains("pointskit_inbox_held{state=\"dead\"} 1"),
         "{scrape}"

@@ -24,15 +24,7 @@ async fn checkout_from(app: &TestApp, client: &str) -> reqwest::Response {
 }
 
 async fn limited_count(app: &TestApp, route: &str, limit: &str) -> f64 {
-    let text = app
-        .http
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    let text = app.metrics().await;
     let wanted = format!("pointskit_rate_limited_total{{route=\"{route}\",limit=\"{limit}\"}} ");
     text.lines()
         .find_map(|l| l.strip_prefix(&wanted))

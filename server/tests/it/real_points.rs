@@ -87,7 +87,7 @@ async fn refunds_in_one_second_then_a_redelivery(timestamps: &str, shape: &str) 
     assert_eq!(view["order_status"], "partially_refunded", "{view}");
     assert_eq!(app.count("webhook_inbox WHERE event = 'refunded'").await, 2);
     assert_eq!(app.inbox_count().await, 3, "approved and two refunds");
-    let metrics = scrape(&app).await;
+    let metrics = app.metrics().await;
     for (outcome, n) in [("accepted", 3), ("duplicate", 1)] {
         let line = format!(
             r#"pointskit_webhook_deliveries_total{{outcome="{outcome}",reason="",status="200"}} {n}"#
@@ -129,15 +129,4 @@ fn digits_as_d(time: &Value) -> String {
         .chars()
         .map(|c| if c.is_ascii_digit() { 'd' } else { c })
         .collect()
-}
-
-async fn scrape(app: &TestApp) -> String {
-    app.http
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .expect("scrape")
-        .text()
-        .await
-        .expect("text")
 }

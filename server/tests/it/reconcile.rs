@@ -203,15 +203,7 @@ async fn a_missed_webhook_is_applied_and_a_second_run_changes_nothing() {
         1,
         "nothing applied twice"
     );
-    let metrics = app
-        .http
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    let metrics = app.metrics().await;
     assert!(
         metrics.contains(r#"pointskit_reconciliation_drift_total{kind="status"} 1"#),
         "{metrics}"

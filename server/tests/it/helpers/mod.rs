@@ -272,6 +272,18 @@ impl TestApp {
         response.json().await.expect("json")
     }
 
+    /// `GET /metrics`: the exposition text.
+    pub async fn metrics(&self) -> String {
+        self.http
+            .get(format!("{}/metrics", self.address))
+            .send()
+            .await
+            .expect("scrape /metrics")
+            .text()
+            .await
+            .expect("metrics text")
+    }
+
     /// `SELECT COUNT(*)` of whatever `from_where` says (`orders`, `webhook_rejected WHERE …`).
     pub async fn count(&self, from_where: &str) -> i64 {
         sqlx::query(&format!("SELECT COUNT(*) AS n FROM {from_where}"))
