@@ -104,14 +104,14 @@ impl App {
         http::router(self.state.clone())
     }
 
-    /// The admin API on its own, when `admin_addr` is configured (the binary serves it on
-    /// that address); `None` when the admin routes are part of [`App::router`].
-    pub fn admin_router(&self) -> Option<Router> {
+    /// The admin API on its own with the address to serve it on, when `admin_addr` is
+    /// configured; `None` when the admin routes are part of [`App::router`].
+    pub fn admin_router(&self) -> Option<(std::net::SocketAddr, Router)> {
         self.state
             .config
             .ops
             .admin_addr
-            .map(|_| http::admin_router(self.state.clone()))
+            .map(|addr| (addr, http::admin_router(self.state.clone())))
     }
 
     /// The database pool, for callers that inspect orders directly (demo, tests).

@@ -101,7 +101,6 @@ async fn run(settings: &telemetry::Redactor) -> anyhow::Result<()> {
 
 async fn serve(config: server::Config) -> anyhow::Result<()> {
     let addr = server::config::listen_addr_from_env()?;
-    let config_admin_addr = config.ops.admin_addr;
     let app = server::App::start(config)
         .await
         .context("starting the server")?;
@@ -113,8 +112,8 @@ async fn serve(config: server::Config) -> anyhow::Result<()> {
     tracing::info!(%addr, "points-server listening");
 
     // The admin API on its own address, when configured: both listeners stop on the signal.
-    let admin = match (app.admin_router(), config_admin_addr) {
-        (Some(router), Some(admin_addr)) => {
+    let admin = match app.admin_router() {
+        Some((admin_addr, router)) => {
             let listener = tokio::net::TcpListener::bind(admin_addr)
                 .await
                 .with_context(|| format!("binding the admin address {admin_addr}"))?;
@@ -122,7 +121,7 @@ async fn serve(config: server::Config) -> anyhow::Result<()> {
             tracing::info!(%admin_addr, "points-server admin listening");
             Some(tokio::spawn(server::serve(listener, router)))
         }
-        _ => None,
+        None => None,
     };
     let served = server::serve(listener, app.router()).await;
     if let Some(admin) = admin {

@@ -6,6 +6,10 @@ use std::path::Path;
 
 use anyhow::Context;
 
+// Secrets may be given directly or as a file; a layer that sets either form replaces both
+// forms of the layer below.
+use super::SECRETS;
+
 /// The keys of the TOML file, each the lower-case variable name without `POINTS_`.
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -69,15 +73,6 @@ impl Timestamp {
         }
     }
 }
-
-/// Secrets that may be given directly or as a file; a layer that sets either form replaces
-/// both forms of the layer below.
-const SECRETS: [&str; 4] = [
-    "POINTS_PRIVATE_KEY",
-    "POINTS_WEBHOOK_SECRET",
-    "POINTS_WEBHOOK_SECRET_PREVIOUS",
-    "POINTS_ADMIN_TOKEN",
-];
 
 /// `env` over the TOML file named by `POINTS_CONFIG` in `env` (if any): a lookup that answers
 /// the environment's value, else the file's. Relative paths in the file are relative to it.

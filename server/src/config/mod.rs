@@ -468,21 +468,26 @@ pub fn listen_addr_from_env() -> anyhow::Result<SocketAddr> {
         .with_context(|| format!("POINTS_SERVER_ADDR {text:?} is not an address"))
 }
 
-/// The secrets that may come from files.
-const SECRET_FILES: [&str; 4] = [
-    "POINTS_PRIVATE_KEY_FILE",
-    "POINTS_WEBHOOK_SECRET_FILE",
-    "POINTS_WEBHOOK_SECRET_PREVIOUS_FILE",
-    "POINTS_ADMIN_TOKEN_FILE",
+/// The secrets, each given as `NAME` or as a file `NAME_FILE` (the config file's layer, the
+/// production file checks and the start-up redactor all go by this list).
+pub const SECRETS: [&str; 4] = [
+    "POINTS_PRIVATE_KEY",
+    "POINTS_WEBHOOK_SECRET",
+    "POINTS_WEBHOOK_SECRET_PREVIOUS",
+    "POINTS_ADMIN_TOKEN",
 ];
 
 /// Production refuses a secret file any user of the machine can read (as `points preflight`
 /// does, and as ssh refuses a private key): the key would be one `cat` away for every process.
 fn check_secret_files(lookup: &impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
     #[cfg(unix)]
-    for name in SECRET_FILES {
+    for name in SECRETS
+        .iter()
+        .map(|s| format!("{s}_FILE"))
+        .chain(["POINTS_ADMIN_TOKENS_FILE".to_owned()])
+    {
         use std::os::unix::fs::PermissionsExt;
-        let Some(path) = lookup(name).filter(|p| !p.trim().is_empty()) else {
+        let Some(path) = lookup(&name).filter(|p| !p.trim().is_empty()) else {
             continue;
         };
         let mode = std::fs::metadata(path.trim())

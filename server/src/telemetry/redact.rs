@@ -146,19 +146,14 @@ impl Redactor {
     /// raw settings name, `NAME` or the file `NAME_FILE` points to, and the database URL's
     /// password. `lookup` is the environment over the config file (`config::layered`).
     pub fn from_settings(lookup: impl Fn(&str) -> Option<String>) -> Self {
-        let secrets = [
-            "POINTS_PRIVATE_KEY",
-            "POINTS_WEBHOOK_SECRET",
-            "POINTS_WEBHOOK_SECRET_PREVIOUS",
-            "POINTS_ADMIN_TOKEN",
-        ]
-        .into_iter()
-        .flat_map(|name| {
-            let from_file = lookup(&format!("{name}_FILE"))
-                .and_then(|path| std::fs::read_to_string(path.trim()).ok());
-            [lookup(name), from_file]
-        })
-        .flatten();
+        let secrets = crate::config::SECRETS
+            .into_iter()
+            .flat_map(|name| {
+                let from_file = lookup(&format!("{name}_FILE"))
+                    .and_then(|path| std::fs::read_to_string(path.trim()).ok());
+                [lookup(name), from_file]
+            })
+            .flatten();
         // `name token` lines: the tokens.
         let named = lookup("POINTS_ADMIN_TOKENS_FILE")
             .and_then(|path| std::fs::read_to_string(path.trim()).ok())
